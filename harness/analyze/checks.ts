@@ -1,0 +1,205 @@
+import type { Check, DataIntegrity, DowntimeInterval, ErrorBudget, LoadCheck } from '../common/run-record.js';
+import type { PhaseName, PhaseRecord, Sample } from '../common/sample.js';
+import type { SloConfig } from '../config/types.js';
+import type { LoadSummary } from '../load/load-driver.js';
+import { worstSampler } from './downtime.js';
+import { BUDGET_EXHAUSTED_RATIO } from './error-budget.js';
+import { classCounts, percent, seconds3, targetPercent, utcTime } from './format.js';
+import { inPhase } from './phases.js';
+import { UNKNOWN_VERSION } from './versions.js';
+
+export function upgradeCheck(from: string, to: string, upgrade: { ok: boolean; error?: string }): Check {
+  return {
+    name: 'upgrade',
+    category: 'upgrade-failed',
+    passed: upgrade.ok,
+    value: null,
+    limit: null,
+    message: upgrade.ok
+      ? `upgrade ${from} → ${to} completed`
+      : `upgrade ${from} → ${to} failed${upgrade.error ? `: ${upgrade.error}` : ''}`,
+  };
+}
+
+export function downtimeCheck(
+  intervals: readonly DowntimeInterval[],
+  seconds: number,
+  slo: SloConfig,
+): Check {
+  const limit = slo.maxDowntimeSeconds;
+  const passed = seconds <= limit;
+  let message = `downtime ${seconds3(seconds)} s ≤ ${limit} s allowed`;
+  if (!passed) {
+    const sampler = worstSampler(intervals);
+    const own = intervals.filter((i) => i.sampler === sampler);
+    const first = own[0];
+    const last = own[own.length - 1];
+    const span = first && last ? `, ${utcTime(first.startedAt)}–${utcTime(last.endedAt)}` : '';
+    const count = own.length > 1 ? `, ${own.length} intervals` : '';
+    message = `downtime ${seconds3(seconds)} s > ${limit} s allowed (${sampler} sampler${span}${count})`;
+  }
+  return { name: 'downtime', category: 'downtime', passed, value: seconds, limit, message };
+}
+
+export function errorBudgetCheck(budget: ErrorBudget): Check {
+  const passed = budget.consumedRatio <= 1;
+  const allowed = `${budget.allowedFailures.toFixed(1)} allowed at ${targetPercent(budget.target)} of ${budget.requests} requests`;
+  let message: string;
+  if (budget.requests === 0) {
+    message = 'error budget: no requests in the upgrade window';
+  } else if (budget.failures === 0) {
+    message = `error budget 0% consumed: no failures; ${allowed}`;
+  } else {
+    const head =
+      budget.consumedRatio === BUDGET_EXHAUSTED_RATIO
+        ? 'error budget exhausted'
+        : `error budget ${percent(budget.consumedRatio)} consumed`;
+    const when =
+      budget.firstFailureAt !== null && budget.lastFailureAt !== null
+        ? ` between ${utcTime(budget.firstFailureAt)} and ${utcTime(budget.lastFailureAt)} UTC`
+        : '';
+    message = `${head}: ${budget.failures} failures (${classCounts(budget.failureClasses)})${when} in the upgrade window; ${allowed}`;
+  }
+  return {
+    name: 'error-budget',
+    category: 'error-budget',
+    passed,
+    value: budget.consumedRatio,
+    limit: 1,
+    message,
+  };
+}
+
+/** Who answered the ok requests that started inside the named phase(s). */
+function versionsIn(
+  samples: readonly Sample[],
+  phases: readonly PhaseRecord[],
+  phase: PhaseName,
+  expected: string,
+) {
+  let total = 0;
+  const others: Record<string, number> = {};
+  for (const s of samples) {
+    if (s.outcome !== 'ok' || !inPhase(phases, phase, s.startMs)) continue;
+    total++;
+    if (s.version !== expected) {
+      const v = s.version ?? UNKNOWN_VERSION;
+      others[v] = (others[v] ?? 0) + 1;
+    }
+  }
+  const wrong = Object.values(others).reduce((a, b) => a + b, 0);
+  return { total, wrong, others };
+}
+
+function versionMessage(phase: string, expected: string, v: ReturnType<typeof versionsIn>): string {
+  if (v.total === 0)
+    return `${phase}: no successful responses to check the serving version against ${expected}`;
+  if (v.wrong === 0) return `${phase}: ${v.total} of ${v.total} responses from ${expected}`;
+  return `${phase}: ${v.wrong} of ${v.total} responses not from ${expected} (${classCounts(v.others)})`;
+}
+
+/** All ok responses of the settle phase came from `to` (and there were some). */
+export function versionCheck(samples: readonly Sample[], phases: readonly PhaseRecord[], to: string): Check {
+  const v = versionsIn(samples, phases, 'settle', to);
+  return {
+    name: 'version',
+    category: 'version',
+    passed: v.total > 0 && v.wrong === 0,
+    value: v.total > 0 ? v.wrong : null,
+    limit: 0,
+    message: versionMessage('settle', to, v),
+  };
+}
+
+/** The rollback finished, and every ok response of the verify-rollback phase came from `from`. */
+export function rollbackCheck(
+  samples: readonly Sample[],
+  phases: readonly PhaseRecord[],
+  from: string,
+  rollback: { ok: boolean | null; seconds: number | null; error?: string },
+): Check {
+  const base = { name: 'rollback', category: 'rollback' as const, value: rollback.seconds, limit: null };
+  if (rollback.ok !== true) {
+    return {
+      ...base,
+      passed: false,
+      message: `rollback to ${from} failed${rollback.error ? `: ${rollback.error}` : ''}`,
+    };
+  }
+  const took = rollback.seconds === null ? '' : ` in ${rollback.seconds.toFixed(1)} s`;
+  const v = versionsIn(samples, phases, 'verify-rollback', from);
+  return {
+    ...base,
+    passed: v.total > 0 && v.wrong === 0,
+    message: `rollback to ${from} finished${took}; ${versionMessage('verify-rollback', from, v)}`,
+  };
+}
+
+export function dataIntegrityCheck(ledger: DataIntegrity): Check {
+  const passed = ledger.lost === 0 && ledger.unverified === 0;
+  let message = `${ledger.verified} of ${ledger.acknowledged} acknowledged writes read back`;
+  if (!passed) {
+    const keys =
+      ledger.lostKeys.length > 0
+        ? ` (${ledger.lostKeys.slice(0, 5).join(', ')}${ledger.lost > 5 ? ', …' : ''})`
+        : '';
+    message = `${ledger.lost} of ${ledger.acknowledged} acknowledged writes lost${keys}, ${ledger.unverified} could not be read back`;
+  }
+  return { name: 'data-integrity', category: 'data-loss', passed, value: ledger.lost, limit: 0, message };
+}
+
+/**
+ * Self-check of the generator: achieved rate (sent / scheduling duration) against the target, and
+ * dropped requests against what the same ratio allows. Also fails when the upgrade window holds no
+ * request at all (nothing was measured where it matters).
+ */
+export function loadCheck(
+  load: LoadSummary,
+  slo: SloConfig,
+  requestsInUpgradeWindow: number | null,
+): LoadCheck {
+  const durationS = Math.max(0, load.stoppedAt - load.startedAt) / 1000;
+  const achievedRate = durationS > 0 ? load.sent / durationS : 0;
+  const ratio = load.targetRate > 0 ? achievedRate / load.targetRate : 1;
+  const maxDropped = (1 - slo.minAchievedRateRatio) * load.scheduled;
+  const result: LoadCheck = {
+    targetRate: load.targetRate,
+    achievedRate,
+    scheduled: load.scheduled,
+    sent: load.sent,
+    dropped: load.dropped,
+    scheduleLagP99Ms: load.scheduleLagP99Ms,
+    ok: true,
+  };
+  const problems: string[] = [];
+  if (ratio < slo.minAchievedRateRatio) {
+    problems.push(
+      `achieved ${achievedRate.toFixed(1)} req/s of ${load.targetRate} req/s target (${percent(ratio)} < ${percent(slo.minAchievedRateRatio)} required)`,
+    );
+  }
+  if (load.dropped > maxDropped) {
+    problems.push(
+      `dropped ${load.dropped} of ${load.scheduled} requests at the in-flight cap (max ${Math.floor(maxDropped)})`,
+    );
+  }
+  if (requestsInUpgradeWindow === 0) problems.push('no requests were measured in the upgrade window');
+  if (problems.length > 0) {
+    result.ok = false;
+    result.reason = `load generator not trustworthy: ${problems.join('; ')}`;
+  }
+  return result;
+}
+
+export function loadCheckAsCheck(load: LoadCheck, slo: SloConfig): Check {
+  const ratio = load.targetRate > 0 ? load.achievedRate / load.targetRate : 1;
+  return {
+    name: 'load',
+    category: 'load',
+    passed: load.ok,
+    value: ratio,
+    limit: slo.minAchievedRateRatio,
+    message:
+      load.reason ??
+      `load held: ${load.achievedRate.toFixed(1)} of ${load.targetRate} req/s, ${load.dropped} dropped, schedule lag p99 ${load.scheduleLagP99Ms.toFixed(1)} ms`,
+  };
+}

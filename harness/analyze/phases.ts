@@ -1,0 +1,37 @@
+import type { PhaseName, PhaseRecord } from '../common/sample.js';
+
+/** The phase a moment belongs to: the last recorded phase with startedAt <= t < endedAt. */
+export function phaseAt(phases: readonly PhaseRecord[], t: number): PhaseRecord | undefined {
+  let found: PhaseRecord | undefined;
+  for (const p of phases) if (p.startedAt <= t && t < p.endedAt) found = p;
+  return found;
+}
+
+/** From the first start to the last end of all phases with this name (hops repeat a phase), or null. */
+export function phaseSpan(
+  phases: readonly PhaseRecord[],
+  name: PhaseName,
+): { start: number; end: number } | null {
+  const named = phases.filter((p) => p.name === name);
+  if (named.length === 0) return null;
+  return {
+    start: Math.min(...named.map((p) => p.startedAt)),
+    end: Math.max(...named.map((p) => p.endedAt)),
+  };
+}
+
+/** Whether t lies inside any phase with this name. */
+export function inPhase(phases: readonly PhaseRecord[], name: PhaseName, t: number): boolean {
+  return phases.some((p) => p.name === name && p.startedAt <= t && t < p.endedAt);
+}
+
+/**
+ * The upgrade window of the error budget: upgrade start → settle end. Without a settle phase (the
+ * upgrade failed, or the run stopped) it ends with the last upgrade phase. Null without an upgrade.
+ */
+export function upgradeWindow(phases: readonly PhaseRecord[]): { start: number; end: number } | null {
+  const upgrade = phaseSpan(phases, 'upgrade');
+  if (!upgrade) return null;
+  const settle = phaseSpan(phases, 'settle');
+  return { start: upgrade.start, end: Math.max(upgrade.end, settle?.end ?? upgrade.end) };
+}

@@ -1,0 +1,15 @@
+/** Hides secrets before text reaches a log or a report: passwords in URLs, tokens, keys. */
+const PATTERNS: Array<[RegExp, string]> = [
+  // scheme://user:password@host
+  [/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]+:)[^@\s]+@/gi, '$1***@'],
+  // password=..., token: ..., PGPASSWORD=...
+  [/\b([\w-]*(?:password|passwd|secret|token|api[_-]?key)[\w-]*["']?\s*[=:]\s*["']?)[^\s"',&]+/gi, '$1***'],
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '***PRIVATE KEY***'],
+  [/\b(Bearer\s+)[\w.~+/-]+=*/gi, '$1***'],
+];
+
+export function redact(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}

@@ -1,0 +1,159 @@
+import type { FailureClass, Outcome, PhaseRecord, TimelineEvent } from './sample.js';
+
+export const RUN_RECORD_SCHEMA_VERSION = 1;
+
+export const CELL_STATUSES = [
+  'passed',
+  'failed',
+  'errored',
+  'inconclusive',
+  'interrupted',
+  'timedout',
+] as const;
+export type CellStatus = (typeof CELL_STATUSES)[number];
+
+/** What a failed check is about; `expect.reason` in a matrix names one of these. */
+export const CHECK_CATEGORIES = [
+  'upgrade-failed',
+  'downtime',
+  'error-budget',
+  'version',
+  'rollback',
+  'data-loss',
+  'load',
+  'infrastructure',
+] as const;
+export type CheckCategory = (typeof CHECK_CATEGORIES)[number];
+
+export interface Check {
+  name: string;
+  category: CheckCategory;
+  passed: boolean;
+  /** The measured number (or null when nothing could be measured). */
+  value: number | null;
+  /** The limit it was held against. */
+  limit: number | null;
+  /** One line a person reads: "downtime 3.2 s > 0 s allowed". */
+  message: string;
+}
+
+export interface DowntimeInterval {
+  sampler: string;
+  /** The phase the interval began in (upgrade, rollback, ...). */
+  phase?: string;
+  startedAt: number;
+  endedAt: number;
+  seconds: number;
+  failedSamples: number;
+  failureClasses: Partial<Record<FailureClass, number>>;
+}
+
+export interface ErrorBudget {
+  /** SLO success ratio, e.g. 0.999. */
+  target: number;
+  windowStart: number;
+  windowEnd: number;
+  requests: number;
+  failures: number;
+  allowedFailures: number;
+  /** failures / allowedFailures; Infinity is written as null in JSON, so a 0-allowance breach is 1e9. */
+  consumedRatio: number;
+  failureClasses: Partial<Record<FailureClass, number>>;
+  /** First and last failure inside the window (null when none). */
+  firstFailureAt: number | null;
+  lastFailureAt: number | null;
+  byPhase: Record<string, { requests: number; failures: number }>;
+  byEndpointClass: Record<string, { requests: number; failures: number }>;
+}
+
+export interface LatencySummary {
+  count: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface LoadCheck {
+  targetRate: number;
+  achievedRate: number;
+  scheduled: number;
+  sent: number;
+  dropped: number;
+  scheduleLagP99Ms: number;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface RollbackResult {
+  attempted: boolean;
+  succeeded: boolean | null;
+  seconds: number | null;
+  /** Downtime users saw from rollback start to the end of verify-rollback (worst sampler). */
+  downtimeSeconds?: number;
+  reason?: string;
+}
+
+export interface DataIntegrity {
+  acknowledged: number;
+  verified: number;
+  /** Acknowledged keys that a read answered as missing. */
+  lost: number;
+  /** Acknowledged keys that could not be read back (errors), so are neither verified nor known lost. */
+  unverified: number;
+  lostKeys: string[];
+}
+
+export interface CellExpectation {
+  status: CellStatus;
+  reason?: CheckCategory;
+}
+
+export interface CellRecord {
+  id: string;
+  axes: Record<string, string>;
+  status: CellStatus;
+  /** Short reason for a non-passed status, e.g. "error-budget" or the infrastructure error. */
+  /** Why a cell did not pass: the categories of its failed checks (the expected one first), or the error. */
+  reason?: string;
+  expected?: CellExpectation;
+  matchedExpectation: boolean;
+  startedAt: number;
+  endedAt: number;
+  phases: PhaseRecord[];
+  events: TimelineEvent[];
+  /** Downtime in the upgrade window (upgrade start → settle end), worst sampler; what the SLO judges. */
+  downtimeSeconds: number;
+  /** Every downtime interval of the cell, whatever phase it fell in. */
+  downtime: DowntimeInterval[];
+  errorBudget: ErrorBudget;
+  requests: { total: number; failed: number; dropped: number; byOutcome: Partial<Record<Outcome, number>> };
+  latency: Record<string, LatencySummary>;
+  versions: {
+    servedBy: Record<string, number>;
+    mixedWindow: { startedAt: number; endedAt: number; seconds: number } | null;
+  };
+  rollback: RollbackResult;
+  dataIntegrity: DataIntegrity;
+  load: LoadCheck;
+  checks: Check[];
+  /** Why some checks were not made (things that never happened are not judged). */
+  notes?: string[];
+  error?: { phase: string; message: string };
+  /** Relative to the run directory. */
+  artifactsDir: string;
+}
+
+export interface RunRecord {
+  schemaVersion: typeof RUN_RECORD_SCHEMA_VERSION;
+  runId: string;
+  tool: { name: string; version: string };
+  startedAt: number;
+  endedAt: number;
+  status: 'completed' | 'interrupted';
+  exitCode: number;
+  matrix: { file: string; name: string };
+  scenario: { file: string; name: string };
+  host: { node: string; platform: string; cpus: number };
+  cells: CellRecord[];
+}

@@ -1,0 +1,265 @@
+/**
+ * Rules that relate a matrix to itself and to its scenario, applied after both parsed. Every
+ * problem is returned, located by field path in the matrix file.
+ */
+import { isCompatible, PLATFORM_METHODS, platformsFor } from '../matrix/compat.js';
+import { BUILTIN_AXES, formatPathValue, resolveInclude } from '../matrix/expand.js';
+import { duplicates, known } from './scenario-rules.js';
+import { didYouMean } from './suggest.js';
+import type {
+  CellMatch,
+  MatrixConfig,
+  MethodName,
+  PathConfig,
+  PlatformName,
+  ScenarioConfig,
+} from './types.js';
+import type { ConfigProblem } from './zod-issues.js';
+
+type Path = PropertyKey[];
+
+function pathRules(path: PathConfig, at: Path, scenario: ScenarioConfig): ConfigProblem[] {
+  const versions = scenario.versions;
+  const problems: ConfigProblem[] = [];
+  for (const end of ['from', 'to'] as const) {
+    const version = path[end];
+    if (!versions.includes(version)) {
+      problems.push({
+        path: [...at, end],
+        message: `version ${version} is not in the scenario's versions (known: ${known(versions)})`,
+      });
+    }
+  }
+  if (problems.length > 0) return problems;
+  const from = versions.indexOf(path.from);
+  const to = versions.indexOf(path.to);
+  if (from === to) {
+    problems.push({
+      path: at,
+      message: `from and to are the same version (${path.from}); a path goes to a newer version`,
+    });
+  } else if (from > to) {
+    problems.push({
+      path: [...at, 'from'],
+      message: `version ${path.from} comes after ${path.to} in the scenario's versions (oldest first: ${known(versions)}); from must be older than to`,
+    });
+  }
+  return problems;
+}
+
+function profileRule(profile: string, at: Path, scenario: ScenarioConfig): ConfigProblem[] {
+  const names = Object.keys(scenario.profiles);
+  if (names.includes(profile)) return [];
+  return [
+    {
+      path: at,
+      message: `profile "${profile}" is not defined in the scenario's profiles (known: ${known(names)})${didYouMean(profile, names)}`,
+    },
+  ];
+}
+
+function methodRule(method: MethodName, at: Path, scenario: ScenarioConfig): ConfigProblem[] {
+  if (method === 'local' && !scenario.local) {
+    return [{ path: at, message: 'method local needs a "local" section (services, hooks) in the scenario' }];
+  }
+  if (method === 'exec' && !scenario.exec) {
+    return [
+      {
+        path: at,
+        message: 'method exec needs an "exec" section (install, upgrade, rollback commands) in the scenario',
+      },
+    ];
+  }
+  return [];
+}
+
+function platformRule(platform: PlatformName, at: Path, scenario: ScenarioConfig): ConfigProblem[] {
+  if (platform === 'existing' && (scenario.existing?.urls.length ?? 0) === 0) {
+    return [
+      {
+        path: at,
+        message: 'platform existing needs existing.urls (where the product already runs) in the scenario',
+      },
+    ];
+  }
+  return [];
+}
+
+function axesRules(matrix: MatrixConfig, scenario: ScenarioConfig): ConfigProblem[] {
+  const { axes } = matrix;
+  const problems: ConfigProblem[] = [];
+  const same = (name: string) => (key: string) => `${name} ${key}`;
+  problems.push(...duplicates(axes.platform, String, (i) => ['axes', 'platform', i], same('platform')));
+  problems.push(...duplicates(axes.method, String, (i) => ['axes', 'method', i], same('method')));
+  problems.push(...duplicates(axes.strategy, String, (i) => ['axes', 'strategy', i], same('strategy')));
+  problems.push(...duplicates(axes.path, formatPathValue, (i) => ['axes', 'path', i], same('path')));
+  problems.push(...duplicates(axes.rollback, String, (i) => ['axes', 'rollback', i], same('rollback')));
+  problems.push(...duplicates(axes.profile, String, (i) => ['axes', 'profile', i], same('profile')));
+  axes.path.forEach((path, i) => {
+    problems.push(...pathRules(path, ['axes', 'path', i], scenario));
+  });
+  axes.profile.forEach((profile, i) => {
+    problems.push(...profileRule(profile, ['axes', 'profile', i], scenario));
+  });
+  axes.method.forEach((method, i) => {
+    problems.push(...methodRule(method, ['axes', 'method', i], scenario));
+    if (!axes.platform.some((p) => isCompatible(p, method))) {
+      problems.push({
+        path: ['axes', 'method', i],
+        message: `method ${method} runs only on platform ${platformsFor(method).join(' or ')}, which is not in axes.platform`,
+      });
+    }
+  });
+  axes.platform.forEach((platform, i) => {
+    problems.push(...platformRule(platform, ['axes', 'platform', i], scenario));
+    if (!axes.method.some((m) => isCompatible(platform, m))) {
+      problems.push({
+        path: ['axes', 'platform', i],
+        message: `platform ${platform} works only with method ${PLATFORM_METHODS[platform].join(' or ')}, which is not in axes.method`,
+      });
+    }
+  });
+  const execRollback = (scenario.exec?.rollback.length ?? 0) > 0;
+  if (scenario.exec && !execRollback && axes.method.includes('exec')) {
+    axes.rollback.forEach((policy, i) => {
+      if (policy === 'never') return;
+      problems.push({
+        path: ['axes', 'rollback', i],
+        message: `rollback ${policy} with method exec needs exec.rollback commands in the scenario (or use rollback: [never])`,
+      });
+    });
+  }
+  for (const [name, values] of Object.entries(axes.custom)) {
+    if ((BUILTIN_AXES as readonly string[]).includes(name)) {
+      problems.push({
+        path: ['axes', 'custom', name],
+        target: 'key',
+        message: `custom axis "${name}" has the name of a built-in axis (${BUILTIN_AXES.join(', ')}); choose another name`,
+      });
+    }
+    problems.push(
+      ...duplicates(
+        values,
+        String,
+        (i) => ['axes', 'custom', name, i],
+        (v) => `value ${v}`,
+      ),
+    );
+  }
+  return problems;
+}
+
+function customKeyRule(match: CellMatch, at: Path, matrix: MatrixConfig): ConfigProblem[] {
+  const names = Object.keys(matrix.axes.custom);
+  return Object.keys(match.custom ?? {})
+    .filter((name) => !names.includes(name))
+    .map((name) => ({
+      path: [...at, 'custom', name],
+      target: 'key' as const,
+      message: `unknown custom axis "${name}" (known: ${known(names)})${didYouMean(name, names)}`,
+    }));
+}
+
+function includeRules(matrix: MatrixConfig, scenario: ScenarioConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  matrix.include.forEach((include, i) => {
+    const at: Path = ['include', i];
+    problems.push(...customKeyRule(include, at, matrix));
+    if (include.path) problems.push(...pathRules(include.path, [...at, 'path'], scenario));
+    if (include.profile !== undefined)
+      problems.push(...profileRule(include.profile, [...at, 'profile'], scenario));
+    if (include.method !== undefined)
+      problems.push(...methodRule(include.method, [...at, 'method'], scenario));
+    if (include.platform !== undefined)
+      problems.push(...platformRule(include.platform, [...at, 'platform'], scenario));
+    const resolved = resolveInclude(matrix, include);
+    if (!isCompatible(resolved.platform, resolved.method)) {
+      problems.push({
+        path: include.method !== undefined ? [...at, 'method'] : [...at, 'platform'],
+        message: `platform ${resolved.platform} does not work with method ${resolved.method} (platform ${resolved.platform} works with method ${PLATFORM_METHODS[resolved.platform].join(' or ')})`,
+      });
+    }
+  });
+  return problems;
+}
+
+/** Rules for exclude and expect matches: every value they name must be a value some cell can have. */
+function matchRules(match: CellMatch, at: Path, matrix: MatrixConfig): ConfigProblem[] {
+  const { axes, include } = matrix;
+  const problems: ConfigProblem[] = customKeyRule(match, at, matrix);
+  const check = (axis: string, value: string | undefined, values: readonly string[], field: Path) => {
+    if (value === undefined || values.includes(value)) return;
+    problems.push({
+      path: [...at, ...field],
+      message: `${value} is not a value of axes.${axis} or of any include (known: ${known([...new Set(values)])})${didYouMean(value, values)}`,
+    });
+  };
+  const withIncludes = <T>(axisValues: readonly T[], pick: (m: CellMatch) => T | undefined): T[] => [
+    ...axisValues,
+    ...include.flatMap((inc) => {
+      const value = pick(inc);
+      return value === undefined ? [] : [value];
+    }),
+  ];
+  check(
+    'platform',
+    match.platform,
+    withIncludes(axes.platform, (m) => m.platform),
+    ['platform'],
+  );
+  check(
+    'method',
+    match.method,
+    withIncludes(axes.method, (m) => m.method),
+    ['method'],
+  );
+  check(
+    'strategy',
+    match.strategy,
+    withIncludes(axes.strategy, (m) => m.strategy),
+    ['strategy'],
+  );
+  check(
+    'rollback',
+    match.rollback,
+    withIncludes(axes.rollback, (m) => m.rollback),
+    ['rollback'],
+  );
+  check(
+    'profile',
+    match.profile,
+    withIncludes(axes.profile, (m) => m.profile),
+    ['profile'],
+  );
+  const paths = withIncludes(axes.path, (m) => m.path).map(formatPathValue);
+  check('path', match.path ? formatPathValue(match.path) : undefined, paths, ['path']);
+  for (const [name, value] of Object.entries(match.custom ?? {})) {
+    const values = axes.custom[name];
+    if (!values) continue;
+    check(
+      `custom.${name}`,
+      value,
+      withIncludes(values, (m) => m.custom?.[name]),
+      ['custom', name],
+    );
+  }
+  return problems;
+}
+
+export function matrixRules(matrix: MatrixConfig, scenario: ScenarioConfig): ConfigProblem[] {
+  const problems = [...axesRules(matrix, scenario), ...includeRules(matrix, scenario)];
+  matrix.exclude.forEach((match, i) => {
+    problems.push(...matchRules(match, ['exclude', i], matrix));
+  });
+  matrix.expect.forEach((rule, i) => {
+    problems.push(...matchRules(rule.match, ['expect', i, 'match'], matrix));
+  });
+  const rolling = matrix.strategyOptions.rolling;
+  if (rolling.maxSurge === 0 && rolling.maxUnavailable === 0) {
+    problems.push({
+      path: ['strategyOptions', 'rolling'],
+      message: 'maxSurge and maxUnavailable cannot both be 0: the rollout could never replace a replica',
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,257 @@
+/**
+ * zod schemas for scenario and matrix files. Parsing applies the defaults, so the output is
+ * exactly `ScenarioConfig` / `MatrixConfig` (asserted at compile time at the bottom). Every object
+ * is strict: an unknown key is an error, which catches typos. Rules that relate several fields
+ * (unique names, versions known to the scenario) live in scenario-rules.ts and matrix-rules.ts.
+ */
+import { z } from 'zod';
+import { CELL_STATUSES, CHECK_CATEGORIES } from '../common/run-record.js';
+import { expectedMessage } from './messages.js';
+import {
+  argvSchema,
+  axisValueSchema,
+  commandsSchema,
+  envSchema,
+  httpUrlSchema,
+  nameSchema,
+  nonNegativeInt,
+  nonNegativeNumber,
+  pathSchema,
+  positiveInt,
+  positiveNumber,
+  ratioSchema,
+  urlPathSchema,
+  versionSchema,
+} from './schema-parts.js';
+import type { MatrixConfig, ScenarioConfig } from './types.js';
+
+export const API_VERSION = 'upgrade-harness/v1';
+export const PLATFORM_NAMES = ['local', 'existing'] as const;
+export const METHOD_NAMES = ['local', 'exec'] as const;
+export const STRATEGY_NAMES = ['rolling', 'recreate', 'blue-green'] as const;
+export const ROLLBACK_POLICIES = ['never', 'on-failure', 'always'] as const;
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'] as const;
+export const CONNECTION_MODES = ['reused', 'new'] as const;
+
+// ---------------------------------------------------------------- scenario
+
+const versionProbeSchema = z
+  .strictObject({
+    header: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Response header that carries the serving version.' }),
+    jsonField: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Or a top-level JSON field of the response body.' }),
+  })
+  .meta({ description: 'Where each response says which version served it (set exactly one).' });
+
+const endpointSchema = z.strictObject({
+  name: nameSchema,
+  class: z.string().min(1).default('default').meta({ description: 'Endpoint class, for budgets per class.' }),
+  method: z.enum(HTTP_METHODS).default('GET'),
+  path: urlPathSchema,
+  weight: positiveNumber.default(1).meta({ description: 'Relative weight in the traffic mix.' }),
+  expectStatus: z
+    .array(z.number().int().min(100).max(599))
+    .min(1)
+    .default(() => [200]),
+  body: z.string().optional(),
+  headers: z.record(z.string().min(1), z.string()).optional(),
+});
+
+const writerSchema = z
+  .strictObject({
+    path: urlPathSchema.meta({ description: 'POST target for uniquely keyed writes.' }),
+    rate: positiveNumber.meta({ description: 'Writes per second.' }),
+    readPath: urlPathSchema.meta({ description: 'Where a key is read back; {{key}} is replaced.' }),
+  })
+  .meta({ description: 'Data-integrity writer: every acknowledged write must read back.' });
+
+const trafficSchema = z.strictObject({
+  rate: positiveNumber.meta({ description: 'Requests per second per connection mode.' }),
+  connections: z
+    .array(z.enum(CONNECTION_MODES))
+    .min(1)
+    .default(() => ['reused' as const]),
+  timeoutMs: positiveInt.default(2000),
+  maxInFlight: positiveInt.default(256),
+  endpoints: z.array(endpointSchema).min(1),
+  writer: writerSchema.optional(),
+});
+
+const profileSchema = z.strictObject({
+  rate: positiveNumber.optional(),
+  maxInFlight: positiveInt.optional(),
+  writerRate: positiveNumber.optional(),
+});
+
+const sloSchema = z.strictObject({
+  successRatio: ratioSchema.default(0.999).meta({ description: 'Success ratio over the upgrade window.' }),
+  maxDowntimeSeconds: nonNegativeNumber.default(0),
+  minAchievedRateRatio: ratioSchema.default(0.9),
+});
+
+const timingSchema = z.strictObject({
+  baselineSeconds: nonNegativeNumber.default(3),
+  settleSeconds: nonNegativeNumber.default(3),
+  provisionTimeoutSeconds: positiveNumber.default(60),
+  installTimeoutSeconds: positiveNumber.default(120),
+  upgradeTimeoutSeconds: positiveNumber.default(180),
+  rollbackTimeoutSeconds: positiveNumber.default(180),
+  readyTimeoutSeconds: positiveNumber.default(20),
+});
+
+const postgresServiceSchema = z.strictObject({
+  name: nameSchema,
+  postgres: z.strictObject({
+    version: z.string().min(1),
+    database: z.string().regex(/^[a-z_][a-z0-9_]*$/, {
+      error: 'expected a database name of lowercase letters, digits and "_"',
+    }),
+  }),
+});
+
+const processServiceSchema = z.strictObject({
+  name: nameSchema,
+  replicas: positiveInt.default(1),
+  command: argvSchema,
+  env: envSchema.default(() => ({})),
+  readinessPath: urlPathSchema.default('/readyz'),
+  front: z.boolean().default(false).meta({ description: "Served through the harness's front-door proxy." }),
+  stopGraceSeconds: nonNegativeNumber.default(10),
+});
+
+/** A service with a `postgres` key is a database; any other is a process service. */
+const localServiceSchema = z.union([postgresServiceSchema, processServiceSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union'
+      ? expectedMessage(
+          'a service: {name, postgres: {version, database}} or {name, command, ...}',
+          issue.input,
+        )
+      : undefined,
+});
+
+const localMethodSchema = z.strictObject({
+  services: z.array(localServiceSchema).min(1),
+  hooks: z
+    .strictObject({
+      install: commandsSchema.default(() => []),
+      preUpgrade: commandsSchema.default(() => []),
+      postUpgrade: commandsSchema.default(() => []),
+    })
+    .prefault({}),
+});
+
+const execMethodSchema = z.strictObject({
+  install: commandsSchema,
+  upgrade: commandsSchema,
+  rollback: commandsSchema.default(() => []),
+  cwd: z.string().min(1).optional(),
+  env: envSchema.default(() => ({})),
+});
+
+export const ScenarioSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('Scenario'),
+    name: nameSchema,
+    description: z.string().optional(),
+    versions: z.array(versionSchema).min(1).meta({ description: 'Known versions, oldest first.' }),
+    versionProbe: versionProbeSchema,
+    readiness: z.strictObject({ path: urlPathSchema.default('/readyz') }).prefault({}),
+    local: localMethodSchema.optional(),
+    exec: execMethodSchema.optional(),
+    existing: z.strictObject({ urls: z.array(httpUrlSchema).min(1) }).optional(),
+    traffic: trafficSchema,
+    profiles: z.record(nameSchema, profileSchema).default(() => ({ default: {} })),
+    slo: sloSchema.prefault({}),
+    timing: timingSchema.prefault({}),
+  })
+  .meta({ title: 'upgrade-harness scenario', description: 'One product under test.' });
+
+// ---------------------------------------------------------------- matrix
+
+const expectationShape = {
+  status: z.enum(CELL_STATUSES),
+  reason: z.enum(CHECK_CATEGORIES).optional(),
+};
+
+const cellMatchShape = {
+  platform: z.enum(PLATFORM_NAMES).optional(),
+  method: z.enum(METHOD_NAMES).optional(),
+  strategy: z.enum(STRATEGY_NAMES).optional(),
+  path: pathSchema.optional(),
+  rollback: z.enum(ROLLBACK_POLICIES).optional(),
+  profile: nameSchema.optional(),
+  custom: z.record(nameSchema, axisValueSchema).optional(),
+};
+
+const cellMatchSchema = z.strictObject(cellMatchShape);
+
+const axesSchema = z.strictObject({
+  platform: z
+    .array(z.enum(PLATFORM_NAMES))
+    .min(1)
+    .default(() => ['local' as const]),
+  method: z
+    .array(z.enum(METHOD_NAMES))
+    .min(1)
+    .default(() => ['local' as const]),
+  strategy: z
+    .array(z.enum(STRATEGY_NAMES))
+    .min(1)
+    .default(() => ['rolling' as const]),
+  path: z.array(pathSchema).min(1).meta({ description: 'Upgrade paths; at least one.' }),
+  rollback: z
+    .array(z.enum(ROLLBACK_POLICIES))
+    .min(1)
+    .default(() => ['on-failure' as const]),
+  profile: z
+    .array(nameSchema)
+    .min(1)
+    .default(() => ['default']),
+  custom: z
+    .record(nameSchema, z.array(axisValueSchema).min(1))
+    .default(() => ({}))
+    .meta({ description: 'Extra axes: name -> values. They appear in cell ids and axes.' }),
+});
+
+export const MatrixSchema = z
+  .strictObject({
+    apiVersion: z.literal(API_VERSION),
+    kind: z.literal('Matrix'),
+    name: nameSchema,
+    description: z.string().optional(),
+    scenario: z.string().min(1).meta({ description: 'Path of the scenario file, relative to this file.' }),
+    axes: axesSchema,
+    include: z
+      .array(z.strictObject({ ...cellMatchShape, expect: z.strictObject(expectationShape).optional() }))
+      .default(() => []),
+    exclude: z.array(cellMatchSchema).default(() => []),
+    expect: z.array(z.strictObject({ match: cellMatchSchema, ...expectationShape })).default(() => []),
+    strategyOptions: z
+      .strictObject({
+        rolling: z
+          .strictObject({ maxSurge: nonNegativeInt.default(1), maxUnavailable: nonNegativeInt.default(0) })
+          .prefault({}),
+      })
+      .prefault({}),
+    concurrency: positiveInt.default(1),
+  })
+  .meta({ title: 'upgrade-harness matrix', description: 'Axes expanded into cells for one scenario.' });
+
+// ---------------------------------------------------------------- compile-time checks
+
+type Equals<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+
+/** Fails to compile when the schema's output and `ScenarioConfig` drift apart. */
+export type ScenarioSchemaMatchesType = Assert<Equals<z.output<typeof ScenarioSchema>, ScenarioConfig>>;
+/** Fails to compile when the schema's output and `MatrixConfig` drift apart. */
+export type MatrixSchemaMatchesType = Assert<Equals<z.output<typeof MatrixSchema>, MatrixConfig>>;

@@ -1,0 +1,208 @@
+/**
+ * The shapes of scenario and matrix files after validation and defaulting. The zod schemas in
+ * `schema.ts` must infer exactly these (a compile-time assertion there keeps them in step).
+ * Strings in commands and env may contain `{{...}}` templates, expanded at run time.
+ */
+import type { CellExpectation } from '../common/run-record.js';
+
+export type Argv = string[];
+
+export interface VersionProbeConfig {
+  /** Response header that carries the serving version. */
+  header?: string;
+  /** Or a top-level JSON field of the response body. */
+  jsonField?: string;
+}
+
+export interface EndpointConfig {
+  name: string;
+  /** Endpoint class (api / web / git ...), for budgets and latency per class. */
+  class: string;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD';
+  path: string;
+  /** Relative weight in the traffic mix. */
+  weight: number;
+  expectStatus: number[];
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+export interface WriterConfig {
+  /** POST target for uniquely keyed writes; the body is a JSON object with `key` (and `title`). */
+  path: string;
+  /** Writes per second. */
+  rate: number;
+  /** Where a key is read back; `{{key}}` is replaced. */
+  readPath: string;
+}
+
+export interface TrafficConfig {
+  /** Total requests per second per connection mode, spread over the endpoints by weight. */
+  rate: number;
+  connections: Array<'reused' | 'new'>;
+  timeoutMs: number;
+  maxInFlight: number;
+  endpoints: EndpointConfig[];
+  writer?: WriterConfig;
+}
+
+export interface ProfileConfig {
+  rate?: number;
+  maxInFlight?: number;
+  writerRate?: number;
+}
+
+export interface SloConfig {
+  /** Success ratio over the upgrade window, e.g. 0.999. */
+  successRatio: number;
+  maxDowntimeSeconds: number;
+  /** Lowest acceptable achieved/target rate before a cell is inconclusive. */
+  minAchievedRateRatio: number;
+}
+
+export interface TimingConfig {
+  baselineSeconds: number;
+  settleSeconds: number;
+  provisionTimeoutSeconds: number;
+  installTimeoutSeconds: number;
+  upgradeTimeoutSeconds: number;
+  rollbackTimeoutSeconds: number;
+  /** How long a new replica may take to become ready before the rollout is failed. */
+  readyTimeoutSeconds: number;
+}
+
+export interface LocalPostgresServiceConfig {
+  name: string;
+  postgres: { version: string; database: string };
+}
+
+export interface LocalProcessServiceConfig {
+  name: string;
+  replicas: number;
+  /** argv; relative paths resolve against the scenario file's folder. */
+  command: Argv;
+  env: Record<string, string>;
+  readinessPath: string;
+  /** Served through the harness's front-door proxy (exactly one service must say so). */
+  front: boolean;
+  stopGraceSeconds: number;
+}
+
+export type LocalServiceConfig = LocalPostgresServiceConfig | LocalProcessServiceConfig;
+
+export interface LocalMethodConfig {
+  services: LocalServiceConfig[];
+  hooks: {
+    /** Commands run once before the first replica of a fresh install starts. */
+    install: Argv[];
+    /** Commands run before a rollout to the new version (e.g. migrations). */
+    preUpgrade: Argv[];
+    /** Commands run after every replica runs the new version (e.g. post-deploy migrations). */
+    postUpgrade: Argv[];
+  };
+}
+
+export interface ExecMethodConfig {
+  install: Argv[];
+  upgrade: Argv[];
+  rollback: Argv[];
+  cwd?: string;
+  env: Record<string, string>;
+}
+
+export interface ExistingPlatformConfig {
+  urls: string[];
+}
+
+export interface ScenarioConfig {
+  apiVersion: 'upgrade-harness/v1';
+  kind: 'Scenario';
+  name: string;
+  description?: string;
+  /** Known versions, oldest first. */
+  versions: string[];
+  versionProbe: VersionProbeConfig;
+  readiness: { path: string };
+  local?: LocalMethodConfig;
+  exec?: ExecMethodConfig;
+  existing?: ExistingPlatformConfig;
+  traffic: TrafficConfig;
+  profiles: Record<string, ProfileConfig>;
+  slo: SloConfig;
+  timing: TimingConfig;
+}
+
+export type PlatformName = 'local' | 'existing';
+export type MethodName = 'local' | 'exec';
+export type StrategyName = 'rolling' | 'recreate' | 'blue-green';
+export type RollbackPolicy = 'never' | 'on-failure' | 'always';
+
+export interface PathConfig {
+  from: string;
+  to: string;
+}
+
+export interface StrategyOptions {
+  rolling: { maxSurge: number; maxUnavailable: number };
+}
+
+/** A partial set of axis values: used by include, exclude and expect rules. */
+export interface CellMatch {
+  platform?: PlatformName;
+  method?: MethodName;
+  strategy?: StrategyName;
+  path?: PathConfig;
+  rollback?: RollbackPolicy;
+  profile?: string;
+  custom?: Record<string, string>;
+}
+
+export interface MatrixConfig {
+  apiVersion: 'upgrade-harness/v1';
+  kind: 'Matrix';
+  name: string;
+  description?: string;
+  /** Path of the scenario file, relative to the matrix file. */
+  scenario: string;
+  axes: {
+    platform: PlatformName[];
+    method: MethodName[];
+    strategy: StrategyName[];
+    path: PathConfig[];
+    rollback: RollbackPolicy[];
+    profile: string[];
+    custom: Record<string, string[]>;
+  };
+  /** Extra cells: each gives values for some axes; the rest take each axis's first value. */
+  include: Array<CellMatch & { expect?: CellExpectation }>;
+  exclude: CellMatch[];
+  /** Expectations for cells that match, e.g. a release with a known defect must fail. */
+  expect: Array<{ match: CellMatch } & CellExpectation>;
+  strategyOptions: StrategyOptions;
+  concurrency: number;
+}
+
+/** One cell of an expanded matrix. */
+export interface CellPlan {
+  /** Readable and stable: the same axes give the same id in every run. */
+  id: string;
+  platform: PlatformName;
+  method: MethodName;
+  strategy: StrategyName;
+  path: PathConfig;
+  rollback: RollbackPolicy;
+  profile: string;
+  custom: Record<string, string>;
+  expect?: CellExpectation;
+  /** Flat view for reports: platform, method, strategy, from, to, rollback, profile, custom axes. */
+  axes: Record<string, string>;
+}
+
+/** A loaded, validated matrix with its scenario. */
+export interface LoadedPlan {
+  matrixFile: string;
+  scenarioFile: string;
+  matrix: MatrixConfig;
+  scenario: ScenarioConfig;
+  cells: CellPlan[];
+}

@@ -1,0 +1,48 @@
+import type { RunContext } from '../common/context.js';
+import type { Sample } from '../common/sample.js';
+import type { EndpointConfig, VersionProbeConfig, WriterConfig } from '../config/types.js';
+
+/** Where traffic goes: the product's front door(s). */
+export interface LoadTarget {
+  /** Base URLs, e.g. `http://127.0.0.1:41234`. Requests round-robin over them. */
+  baseUrls: string[];
+}
+
+export interface LoadProfile {
+  /** Requests per second per connection mode, spread over endpoints by weight. */
+  rate: number;
+  connections: Array<'reused' | 'new'>;
+  timeoutMs: number;
+  maxInFlight: number;
+  endpoints: EndpointConfig[];
+  versionProbe: VersionProbeConfig;
+  /** Hard bound on how long the load may run, whatever the caller does. */
+  maxDurationMs: number;
+  writer?: WriterConfig;
+}
+
+export interface LoadSummary {
+  startedAt: number;
+  stoppedAt: number;
+  targetRate: number;
+  scheduled: number;
+  sent: number;
+  dropped: number;
+  scheduleLagP99Ms: number;
+  /** Keys whose write was acknowledged (2xx), in order. Empty without a writer. */
+  acknowledgedKeys: string[];
+}
+
+export interface RunningLoad {
+  /** Every sample as it completes, including the writer's. Ends after stop(). Iterate once. */
+  samples(): AsyncIterable<Sample>;
+  /** Keys whose write was acknowledged so far (a snapshot, in order), for verifying the ledger mid-run. */
+  acknowledgedKeys(): readonly string[];
+  /** Stops scheduling, waits for in-flight requests (bounded by their timeout), returns the summary. */
+  stop(): Promise<LoadSummary>;
+}
+
+export interface LoadDriver {
+  readonly name: string;
+  start(target: LoadTarget, profile: LoadProfile, ctx: RunContext): Promise<RunningLoad>;
+}

@@ -1,0 +1,38 @@
+import type { RunContext } from '../common/context.js';
+import type { CellPlan, MethodName, ScenarioConfig, StrategyOptions } from '../config/types.js';
+import type { StartedPlatform } from '../platforms/platform.js';
+
+export interface MethodOptions {
+  scenario: ScenarioConfig;
+  scenarioDir: string;
+  cell: CellPlan;
+  strategyOptions: StrategyOptions;
+}
+
+/**
+ * How a product is installed, upgraded and rolled back. The lifecycle is in the types: `install`
+ * returns an Installation, and only an installation can be upgraded or rolled back.
+ */
+export interface Method {
+  readonly name: MethodName;
+  /** Installs `version` and resolves once it is ready and answers as `version`. */
+  install(
+    platform: StartedPlatform,
+    version: string,
+    options: MethodOptions,
+    ctx: RunContext,
+  ): Promise<Installation>;
+}
+
+export interface Installation extends AsyncDisposable {
+  /** Base URLs that traffic goes to. Stable across upgrade and rollback. */
+  readonly endpoints: string[];
+  /**
+   * Moves to `to` the way the product's users would (rollout strategy, hooks). Resolves when every
+   * replica runs `to` and is ready. Throws ProductError when the product does not get there.
+   */
+  upgrade(to: string, ctx: RunContext): Promise<void>;
+  /** Goes back to `to` (the version before the upgrade), from whatever state the upgrade left. */
+  rollback(to: string, ctx: RunContext): Promise<void>;
+  collectDiagnostics(dir: string): Promise<void>;
+}

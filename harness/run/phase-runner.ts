@@ -1,0 +1,121 @@
+import type { Clock } from '../common/clock.js';
+import { AbortedError, errorMessage, isAbortError, TimeoutError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { PhaseName, PhaseRecord, PhaseStatus } from '../common/sample.js';
+
+export interface PhaseOutcome<T> {
+  ok: boolean;
+  value?: T;
+  error?: unknown;
+  status: PhaseStatus;
+}
+
+interface Teardown {
+  name: string;
+  run: () => Promise<unknown>;
+}
+
+/**
+ * Runs a cell's phases one by one, each under its own deadline and the run's AbortSignal, and keeps
+ * a stack of teardowns that `teardown()` runs in reverse, always, even after a failure.
+ */
+export class PhaseRunner {
+  readonly phases: PhaseRecord[] = [];
+  readonly #teardowns: Teardown[] = [];
+
+  constructor(
+    private readonly runSignal: AbortSignal,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly onPhase: (phase: PhaseName, state: 'started' | PhaseStatus) => void = () => undefined,
+  ) {}
+
+  /** Registers a teardown. Register it before the setup it undoes runs, so a half-done setup is undone too. */
+  defer(name: string, run: () => Promise<unknown>): void {
+    this.#teardowns.push({ name, run });
+  }
+
+  /**
+   * Runs `fn` as phase `name`. Never throws: the outcome says how it ended. `fn` gets a signal that
+   * aborts on the run's signal or at the deadline; a deadline becomes status `timedout`.
+   */
+  async run<T>(
+    name: PhaseName,
+    timeoutMs: number,
+    fn: (signal: AbortSignal) => Promise<T>,
+    detail?: string,
+  ): Promise<PhaseOutcome<T>> {
+    const startedAt = this.clock.now();
+    this.onPhase(name, 'started');
+    const deadline = new AbortController();
+    const timer = setTimeout(
+      () => deadline.abort(new TimeoutError(`${name} did not finish within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    const signal = AbortSignal.any([this.runSignal, deadline.signal]);
+    let outcome: PhaseOutcome<T>;
+    try {
+      const value = await Promise.race([fn(signal), rejectOnAbort(signal)]);
+      outcome = { ok: true, value, status: 'passed' };
+    } catch (err) {
+      let error = err;
+      let status: PhaseStatus = 'failed';
+      if (deadline.signal.aborted && !this.runSignal.aborted) {
+        status = 'timedout';
+        error = deadline.signal.reason;
+      } else if (this.runSignal.aborted || isAbortError(err)) {
+        status = 'interrupted';
+        error = err instanceof AbortedError ? err : new AbortedError();
+      }
+      outcome = { ok: false, error, status };
+    } finally {
+      clearTimeout(timer);
+    }
+    const record: PhaseRecord = { name, startedAt, endedAt: this.clock.now(), status: outcome.status };
+    if (detail) record.detail = detail;
+    if (!outcome.ok) record.error = errorMessage(outcome.error);
+    this.phases.push(record);
+    this.onPhase(name, outcome.status);
+    this.logger.info({ phase: name, status: outcome.status, error: record.error }, 'phase ended');
+    return outcome;
+  }
+
+  /** Marks a phase that did not run, so reports show it was skipped and why. */
+  skip(name: PhaseName, why: string): void {
+    const at = this.clock.now();
+    this.phases.push({ name, startedAt: at, endedAt: at, status: 'skipped', detail: why });
+  }
+
+  /** Runs every registered teardown in reverse order; each gets `timeoutMs`; errors are logged, not thrown. */
+  async teardown(timeoutMs: number): Promise<string[]> {
+    const problems: string[] = [];
+    while (this.#teardowns.length > 0) {
+      const step = this.#teardowns.pop()!;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          step.run(),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(new TimeoutError(`${step.name} took longer than ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+          }),
+        ]);
+      } catch (err) {
+        problems.push(`${step.name}: ${errorMessage(err)}`);
+        this.logger.error({ teardown: step.name, err: errorMessage(err) }, 'teardown step failed');
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    return problems;
+  }
+}
+
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}

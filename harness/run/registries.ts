@@ -1,0 +1,28 @@
+import { Registry } from '../common/registry.js';
+import { BuiltinLoadDriver } from '../load/builtin/builtin-driver.js';
+import type { LoadDriver } from '../load/load-driver.js';
+import { ExecMethod } from '../methods/exec/exec-method.js';
+import { LocalMethod } from '../methods/local/local-method.js';
+import type { Method } from '../methods/method.js';
+import { ExistingPlatform } from '../platforms/existing/existing-platform.js';
+import { LocalPlatform } from '../platforms/local/local-platform.js';
+import type { Platform } from '../platforms/platform.js';
+
+export interface Registries {
+  platforms: Registry<Platform>;
+  methods: Registry<Method>;
+  loadDrivers: Registry<LoadDriver>;
+}
+
+/** The built-in plugins. Each call builds fresh registries: there is no global one. */
+export function defaultRegistries(): Registries {
+  return {
+    platforms: new Registry<Platform>('platform')
+      .register('local', () => new LocalPlatform())
+      .register('existing', () => new ExistingPlatform()),
+    methods: new Registry<Method>('method')
+      .register('local', () => new LocalMethod())
+      .register('exec', () => new ExecMethod()),
+    loadDrivers: new Registry<LoadDriver>('load driver').register('builtin', () => new BuiltinLoadDriver()),
+  };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['harness/**/*.test.ts', 'scenarios/**/*.test.ts', 'scripts/**/*.test.ts'],
+    exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    globalSetup: ['harness/testing/global-setup.ts'],
+  },
+});
