@@ -6,7 +6,6 @@ import { systemClock } from '../common/clock.js';
 import { ConfigError, formatConfigIssue, HarnessError } from '../common/errors.js';
 import { loadMatrix, validateFile } from '../config/index.js';
 import { filterCells } from '../matrix/index.js';
-import { writeReports } from '../report/index.js';
 import { defaultRegistries } from '../run/registries.js';
 import { runMatrix } from '../run/run-matrix.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
@@ -102,7 +101,7 @@ async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
   const live =
     opts.progress === 'live' || (opts.progress === 'auto' && process.stdout.isTTY && !process.env.CI);
   const progress = live ? liveProgress() : plainProgress(out, () => systemClock.now());
-  const { record, runDir } = await runMatrix({
+  const { record, files } = await runMatrix({
     plan,
     cells,
     outDir: resolve(opts.out),
@@ -116,7 +115,6 @@ async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
     host: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length },
     logLevel: opts.logLevel,
   });
-  const files = await writeReports(record, runDir);
   out('');
   out(summaryTable(record));
   out('');

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,8 +99,26 @@ describe('demo matrix (reference app, local platform)', () => {
   it('writes run.json, junit.xml and summary.md, and each cell folder has its logs', async () => {
     const onDisk = JSON.parse(await readFile(join(out, 'demo', 'run.json'), 'utf8')) as RunRecord;
     expect(onDisk.cells.map((c) => c.id)).toEqual(record.cells.map((c) => c.id));
+    const junit = await readFile(join(out, 'demo', 'junit.xml'), 'utf8');
+    expect(junit).toContain('<testsuites');
+    expect(junit).toContain('failures="0"');
+    const summary = await readFile(join(out, 'demo', 'summary.md'), 'utf8');
+    expect(summary).toContain('4 of 4 cells as expected');
     const c = cell('1.0.0', '1.1.0', 'rolling');
     const hooks = await readFile(join(out, 'demo', c.artifactsDir, 'logs', 'hooks.log'), 'utf8');
     expect(hooks).toContain('migrate.mjs');
+  });
+
+  it('never writes a password into a report or log', async () => {
+    const files = (await readdir(join(out, 'demo'), { recursive: true, withFileTypes: true }))
+      .filter((f) => f.isFile())
+      .map((f) => join(f.parentPath, f.name));
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) {
+      const text = await readFile(file, 'utf8');
+      // a URL with credentials is only ever written with the password masked
+      expect(text, file).not.toMatch(/postgres(?:ql)?:\/\/[^:/\s]+:(?!\*\*\*@)[^@\s]+@/);
+      expect(text, file).not.toMatch(/PGPASSWORD=(?!\*)/);
+    }
   });
 });

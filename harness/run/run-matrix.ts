@@ -6,6 +6,7 @@ import { exitCodeFor } from '../analyze/index.js';
 import type { Clock } from '../common/clock.js';
 import { type CellRecord, RUN_RECORD_SCHEMA_VERSION, type RunRecord } from '../common/run-record.js';
 import type { CellPlan, LoadedPlan } from '../config/types.js';
+import { writeReports } from '../report/index.js';
 import { runCell } from './cell-runner.js';
 import { emptyCellRecord } from './empty-cell.js';
 import { type ProgressSink, silentProgress } from './progress.js';
@@ -27,11 +28,15 @@ export interface RunMatrixOptions {
   /** Where the run happens (node version, os, cpus), as the CLI reads it. */
   host: RunRecord['host'];
   logLevel?: string;
+  /** Reporters to write at the end (default: all). run.json is also kept current after every cell. */
+  reporters?: readonly string[];
 }
 
 export interface RunMatrixResult {
   record: RunRecord;
   runDir: string;
+  /** The report files written. */
+  files: string[];
 }
 
 export function newRunId(now: Date): string {
@@ -117,7 +122,8 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunMatrixRes
   record.exitCode = exitCodeFor([...finished.values()], interrupted);
   await save();
   await progress.runFinished();
-  return { record, runDir };
+  const files = await writeReports(record, runDir, options.reporters);
+  return { record, runDir, files };
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {

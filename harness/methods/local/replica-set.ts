@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import type { RunContext } from '../../common/context.js';
 import { ProductError, TimeoutError } from '../../common/errors.js';
 import type { ManagedProcess } from '../../common/exec.js';
+import { pollUntil } from '../../common/poll.js';
 import { freePort } from '../../common/ports.js';
 import { expandArgv, expandRecord } from '../../common/template.js';
 import type { LocalProcessServiceConfig } from '../../config/types.js';
+import { probeVersion } from '../../observe/version-probe.js';
 import type { FrontDoor } from '../../platforms/local/front-door.js';
 import type { StartedLocalPlatform } from '../../platforms/local/local-platform.js';
 
@@ -40,8 +42,11 @@ export class ReplicaSet {
     return this.options.service.replicas;
   }
 
-  /** Starts one replica of `version` and puts it behind the front door (it serves once ready). */
-  async start(version: string, ctx: RunContext): Promise<Replica> {
+  /**
+   * Starts one replica of `version` and puts it behind the front door (it serves once ready). A
+   * `standby` replica is probed directly and gets no traffic until `activate` (blue-green).
+   */
+  async start(version: string, ctx: RunContext, { standby = false } = {}): Promise<Replica> {
     const { service, platform, front, scenarioDir, logsDir, vars } = this.options;
     this.#serial += 1;
     const id = `${service.name}-${version}-${this.#serial}`;
@@ -55,9 +60,12 @@ export class ReplicaSet {
       logFile: join(logsDir, `${id}.log`),
     });
     const url = `http://127.0.0.1:${port}`;
-    front.addBackend(id, url);
-    ctx.event('replica-started', `${id} started on ${url} (pid ${process.pid})`);
-    const whenReady = this.#watchReadiness(id, process, ctx);
+    if (!standby) front.addBackend(id, url);
+    ctx.event(
+      'replica-started',
+      `${id} started on ${url}${standby ? ' as standby' : ''} (pid ${process.pid})`,
+    );
+    const whenReady = this.#watchReadiness(id, process, ctx, standby ? url : undefined);
     const replica: Replica = { id, version, url, process, ready: false, whenReady };
     whenReady.then(
       () => {
@@ -70,7 +78,18 @@ export class ReplicaSet {
     return replica;
   }
 
-  async #watchReadiness(id: string, process: ManagedProcess, ctx: RunContext): Promise<void> {
+  /** Puts a standby replica into rotation; resolves once the front door routes to it. */
+  async activate(replica: Replica, ctx: RunContext): Promise<void> {
+    this.options.front.addBackend(replica.id, replica.url);
+    await this.options.front.waitReady(replica.id, this.options.readyTimeoutMs, ctx.signal);
+  }
+
+  async #watchReadiness(
+    id: string,
+    process: ManagedProcess,
+    ctx: RunContext,
+    standbyUrl?: string,
+  ): Promise<void> {
     const { front, readyTimeoutMs, service } = this.options;
     const exited = process.exited.then((exit) => {
       throw new ProductError(
@@ -78,7 +97,15 @@ export class ReplicaSet {
       );
     });
     try {
-      await Promise.race([front.waitReady(id, readyTimeoutMs, ctx.signal), exited]);
+      const ready = standbyUrl
+        ? pollUntil(() => isReady(`${standbyUrl}${service.readinessPath}`, ctx.signal), {
+            timeoutMs: readyTimeoutMs,
+            intervalMs: 100,
+            signal: ctx.signal,
+            what: `${id} to become ready`,
+          })
+        : front.waitReady(id, readyTimeoutMs, ctx.signal);
+      await Promise.race([ready, exited]);
     } catch (err) {
       if (err instanceof TimeoutError) {
         throw new ProductError(
@@ -124,4 +151,9 @@ export class ReplicaSet {
       ready: r.ready,
     }));
   }
+}
+
+async function isReady(url: string, signal: AbortSignal): Promise<boolean> {
+  const res = await probeVersion(url, {}, { signal, timeoutMs: 1000 });
+  return res.status >= 200 && res.status < 300;
 }

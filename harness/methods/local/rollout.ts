@@ -43,12 +43,18 @@ async function recreate(set: ReplicaSet, target: string, ctx: RunContext): Promi
   await Promise.all(fresh(set, target).map((r) => r.whenReady));
 }
 
-/** Brings up a full set of `target`, and only when all of it serves, takes the old set out. */
+/**
+ * Brings up a full standby set of `target` that gets no traffic; only when all of it is ready does
+ * it go into rotation, and the old set is drained right after (both serve for about one probe).
+ */
 async function blueGreen(set: ReplicaSet, target: string, ctx: RunContext): Promise<void> {
   const missing = set.desired - fresh(set, target).length;
-  await startMany(set, target, Math.max(0, missing), ctx);
-  // A failed green set never receives the switch: the old set keeps serving.
-  await Promise.all(fresh(set, target).map((r) => r.whenReady));
+  const green = await Promise.all(
+    Array.from({ length: Math.max(0, missing) }, () => set.start(target, ctx, { standby: true })),
+  );
+  // A green set that never gets ready never receives the switch: the old set keeps serving.
+  await Promise.all(green.map((r) => r.whenReady));
+  await Promise.all(green.map((r) => set.activate(r, ctx)));
   await Promise.all(stale(set, target).map((r) => set.stop(r, ctx)));
 }
 
