@@ -2,12 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../common/clock.js';
 import type { CellRecord, RunRecord } from '../common/run-record.js';
-import { loadMatrix } from '../config/index.js';
-import { REPO_ROOT } from '../testing/cli.js';
-import { defaultRegistries } from './registries.js';
-import { runMatrix } from './run-matrix.js';
+import { runMatrixFile } from '../testing/run-matrix-file.js';
 
 /** The demo matrix, run for real: the acceptance checks of the project's first issue. */
 describe('demo matrix (reference app, local platform)', () => {
@@ -24,19 +20,7 @@ describe('demo matrix (reference app, local platform)', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'uh-demo-'));
-    const plan = await loadMatrix(join(REPO_ROOT, 'matrices/demo.yaml'));
-    ({ record } = await runMatrix({
-      plan,
-      cells: plan.cells,
-      outDir: out,
-      runId: 'demo',
-      concurrency: 2,
-      signal: new AbortController().signal,
-      clock: systemClock,
-      registries: defaultRegistries(),
-      tool: { name: 'upgrade-harness', version: 'test' },
-      host: { node: process.version, platform: process.platform, cpus: 2 },
-    }));
+    ({ record } = await runMatrixFile('matrices/demo.yaml', { outDir: out, runId: 'demo' }));
   }, 300_000);
 
   afterAll(async () => {

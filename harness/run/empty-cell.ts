@@ -1,3 +1,4 @@
+import { computeErrorBudget } from '../analyze/index.js';
 import type { CellRecord, CellStatus } from '../common/run-record.js';
 import type { CellPlan } from '../config/types.js';
 
@@ -16,20 +17,7 @@ export function emptyCellRecord(cell: CellPlan, status: CellStatus, reason: stri
     events: [],
     downtimeSeconds: 0,
     downtime: [],
-    errorBudget: {
-      target: 0,
-      windowStart: at,
-      windowEnd: at,
-      requests: 0,
-      failures: 0,
-      allowedFailures: 0,
-      consumedRatio: 0,
-      failureClasses: {},
-      firstFailureAt: null,
-      lastFailureAt: null,
-      byPhase: {},
-      byEndpointClass: {},
-    },
+    errorBudget: computeErrorBudget([], [], 0),
     requests: { total: 0, failed: 0, dropped: 0, byOutcome: {} },
     latency: {},
     versions: { servedBy: {}, mixedWindow: null },

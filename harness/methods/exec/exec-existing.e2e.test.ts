@@ -4,11 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../common/clock.js';
-import type { RunRecord } from '../../common/run-record.js';
-import { loadMatrix } from '../../config/index.js';
-import { defaultRegistries } from '../../run/registries.js';
-import { runMatrix } from '../../run/run-matrix.js';
+import { runMatrixFile } from '../../testing/run-matrix-file.js';
 
 /**
  * The `existing` platform and `exec` method against a real server the test owns: the user's
@@ -88,18 +84,9 @@ axes:
   });
 
   it('measures the outage the commands caused, and rolls back a failed upgrade', async () => {
-    const plan = await loadMatrix(join(dir, 'matrix.yaml'));
-    const { record }: { record: RunRecord } = await runMatrix({
-      plan,
-      cells: plan.cells,
+    const { record } = await runMatrixFile(join(dir, 'matrix.yaml'), {
       outDir: join(dir, 'reports'),
       runId: 'exec',
-      concurrency: 1,
-      signal: new AbortController().signal,
-      clock: systemClock,
-      registries: defaultRegistries(),
-      tool: { name: 'upgrade-harness', version: 'test' },
-      host: { node: process.version, platform: process.platform, cpus: 2 },
     });
     const [ok, broken] = record.cells;
     expect(ok!.axes).toMatchObject({ platform: 'existing', method: 'exec', from: '1.0.0', to: '2.0.0' });

@@ -2,12 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../common/clock.js';
 import type { CellRecord, RunRecord } from '../../common/run-record.js';
-import { loadMatrix } from '../../config/index.js';
-import { defaultRegistries } from '../../run/registries.js';
-import { runMatrix } from '../../run/run-matrix.js';
-import { REPO_ROOT } from '../../testing/cli.js';
+import { runMatrixFile } from '../../testing/run-matrix-file.js';
 
 /** Blue-green and a no-surge rolling update of the reference app, for real. */
 describe('local method strategies', () => {
@@ -18,18 +14,9 @@ describe('local method strategies', () => {
 
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'uh-strategies-'));
-    const plan = await loadMatrix(join(REPO_ROOT, 'harness/testing/testdata/strategies-matrix.yaml'));
-    ({ record } = await runMatrix({
-      plan,
-      cells: plan.cells,
+    ({ record } = await runMatrixFile('harness/testing/testdata/strategies-matrix.yaml', {
       outDir: out,
       runId: 'strategies',
-      concurrency: 2,
-      signal: new AbortController().signal,
-      clock: systemClock,
-      registries: defaultRegistries(),
-      tool: { name: 'upgrade-harness', version: 'test' },
-      host: { node: process.version, platform: process.platform, cpus: 2 },
     }));
   }, 300_000);
 
