@@ -105,4 +105,11 @@ describe('demo matrix (reference app, local platform)', () => {
       expect(text, file).not.toMatch(/PGPASSWORD=(?!\*)/);
     }
   });
+
+  it('leaves no work folder of any cell behind', async () => {
+    const left = (await readdir(tmpdir())).filter((name) =>
+      record.cells.some((c) => name.startsWith(`upgrade-harness-${c.id.slice(0, 40)}-`)),
+    );
+    expect(left).toEqual([]);
+  });
 });
