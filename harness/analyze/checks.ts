@@ -103,7 +103,8 @@ export function versionCheck(samples: readonly Sample[], phases: readonly PhaseR
   const v = versionsIn(samples, phases, 'settle', to);
   return {
     name: 'version',
-    category: 'version',
+    // Nothing to judge is a measurement gap, not a finding about the product.
+    category: v.total > 0 ? 'version' : 'load',
     passed: v.total > 0 && v.wrong === 0,
     value: v.total > 0 ? v.wrong : null,
     limit: 0,
@@ -180,6 +181,12 @@ export function loadCheck(
   if (load.dropped > maxDropped) {
     problems.push(
       `dropped ${load.dropped} of ${load.scheduled} requests at the in-flight cap (max ${Math.floor(maxDropped)})`,
+    );
+  }
+  if (load.scheduleLagP99Ms > slo.maxScheduleLagP99Ms) {
+    // Late requests are still sent (in a catch-up), so the rate can look right while the timing is not.
+    problems.push(
+      `requests left ${load.scheduleLagP99Ms.toFixed(1)} ms late at p99 (max ${slo.maxScheduleLagP99Ms} ms)`,
     );
   }
   if (requestsInUpgradeWindow === 0) problems.push('no requests were measured in the upgrade window');

@@ -64,7 +64,7 @@ function input(overrides: Partial<CellAnalysisInput> = {}): CellAnalysisInput {
   return {
     samples: traffic(0, 3000),
     phases,
-    slo: { successRatio: 0.999, maxDowntimeSeconds: 0, minAchievedRateRatio: 0.95 },
+    slo: { successRatio: 0.999, maxDowntimeSeconds: 0, minAchievedRateRatio: 0.95, maxScheduleLagP99Ms: 100 },
     from: '1',
     to: '2',
     upgrade: { ok: true },
@@ -175,12 +175,25 @@ describe('analyzeCell', () => {
     ).toBe(true);
   });
 
-  it('is inconclusive when the generator fell short of the rate, even with failures', () => {
-    const samples = traffic(0, 3000, { fail: (t) => (t >= 1200 && t < 1300 ? 'refused' : null) });
-    const a = analyzeCell(input({ samples, load: load({ sent: 200 }) }));
+  it('is inconclusive when the generator fell short of the rate and nothing failed', () => {
+    const a = analyzeCell(input({ load: load({ sent: 200 }) }));
     expect(a.status).toBe('inconclusive');
     expect(a.reason).toMatch(/achieved 66\.7 req\/s of 100 req\/s target/);
     expect(a.load.ok).toBe(false);
+  });
+
+  it('fails on measured failures even when the generator fell short (it only keeps a cell from passing)', () => {
+    const samples = traffic(0, 3000, { fail: (t) => (t >= 1200 && t < 1300 ? 'refused' : null) });
+    const a = analyzeCell(input({ samples, load: load({ sent: 200 }) }));
+    expect(a.status).toBe('failed');
+    expect(a.reason).toBe('downtime, error-budget');
+    expect(a.load.ok).toBe(false);
+  });
+
+  it('is inconclusive when requests left far behind their schedule', () => {
+    const a = analyzeCell(input({ load: load({ scheduleLagP99Ms: 250 }) }));
+    expect(a.status).toBe('inconclusive');
+    expect(a.reason).toMatch(/250\.0 ms late at p99 \(max 100 ms\)/);
   });
 
   it('is inconclusive when too many requests were dropped', () => {
@@ -304,7 +317,12 @@ describe('analyzeCell', () => {
         samples: traffic(0, 4000, { fail, version: (t) => (t < 1500 || t >= 3200 ? '1' : '2') }),
         load: load({ stoppedAt: T0 + 4000, scheduled: 400, sent: 400 }),
         rollback: { attempted: true, ok: true, seconds: 0.5 },
-        slo: { successRatio: 0.5, maxDowntimeSeconds: 0.1, minAchievedRateRatio: 0.9 },
+        slo: {
+          successRatio: 0.5,
+          maxDowntimeSeconds: 0.1,
+          minAchievedRateRatio: 0.9,
+          maxScheduleLagP99Ms: 100,
+        },
       }),
     );
     expect(a.downtimeSeconds).toBeCloseTo(0.05, 9);
@@ -318,5 +336,47 @@ describe('analyzeCell', () => {
     const a = analyzeCell(input({ samples, expected: { status: 'failed', reason: 'error-budget' } }));
     expect(a.reason).toBe('error-budget, downtime');
     expect(a.matchedExpectation).toBe(true);
+  });
+
+  it('does not let an expected availability failure hide a failed rollback or lost data', () => {
+    const failedUpgrade = { upgrade: { ok: false, error: 'replica never ready' } };
+    const expected = { status: 'failed' as const, reason: 'upgrade-failed' as const };
+    const withRollback = [
+      ...phases,
+      phase('rollback', T0 + 3000, T0 + 3500),
+      phase('verify-rollback', T0 + 3500, T0 + 4000),
+    ];
+    const base = input({
+      ...failedUpgrade,
+      expected,
+      phases: withRollback,
+      samples: traffic(0, 4000, { version: () => '1' }),
+      load: load({ stoppedAt: T0 + 4000, scheduled: 400, sent: 400 }),
+    });
+    const good = analyzeCell({ ...base, rollback: { attempted: true, ok: true, seconds: 0.2 } });
+    expect(good.matchedExpectation).toBe(true);
+    const badRollback = analyzeCell({
+      ...base,
+      rollback: { attempted: true, ok: false, seconds: 2, error: 'x' },
+    });
+    expect(badRollback.status).toBe('failed');
+    expect(badRollback.matchedExpectation).toBe(false);
+    const lost = analyzeCell({
+      ...base,
+      rollback: { attempted: true, ok: true, seconds: 0.2 },
+      ledger: { acknowledged: 10, verified: 7, lost: 3, unverified: 0, lostKeys: ['a', 'b', 'c'] },
+    });
+    expect(lost.matchedExpectation).toBe(false);
+  });
+
+  it('does not judge an upgrade that was interrupted', () => {
+    const a = analyzeCell(
+      input({
+        upgrade: { ok: false, error: 'not attempted' },
+        error: { phase: 'upgrade', message: 'interrupted', kind: 'interrupted' },
+      }),
+    );
+    expect(a.status).toBe('interrupted');
+    expect(a.checks.find((c) => c.name === 'upgrade')).toBeUndefined();
   });
 });

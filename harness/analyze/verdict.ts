@@ -1,4 +1,11 @@
-import type { CellExpectation, CellRecord, CellStatus, Check, DataIntegrity } from '../common/run-record.js';
+import type {
+  CellExpectation,
+  CellRecord,
+  CellStatus,
+  Check,
+  CheckCategory,
+  DataIntegrity,
+} from '../common/run-record.js';
 import type { Outcome, PhaseRecord, Sample } from '../common/sample.js';
 import type { SloConfig } from '../config/types.js';
 import type { LoadSummary } from '../load/load-driver.js';
@@ -100,7 +107,10 @@ export function analyzeCell(input: CellAnalysisInput): CellAnalysis {
       message: `${error.phase}: ${error.message}`,
     });
   }
-  if (!error || hasUpgradePhase) checks.push(upgradeCheck(input.from, input.to, input.upgrade));
+  // An upgrade cut short by Ctrl-C, a deadline or the harness is not a finding about the product.
+  if (input.upgrade.ok || !error) checks.push(upgradeCheck(input.from, input.to, input.upgrade));
+  else if (hasUpgradePhase)
+    notes.push(`no upgrade check: the cell ended (${error.kind}) during or before the upgrade`);
   if (measured) {
     checks.push(downtimeCheck(upgradeDowntime, cellDowntime, slo));
     checks.push(errorBudgetCheck(errorBudget));
@@ -158,17 +168,36 @@ function verdict(
 ): { status: CellStatus; reason?: string } {
   if (input.error)
     return { status: ERROR_STATUS[input.error.kind], reason: `${input.error.phase}: ${input.error.message}` };
-  if (!input.upgrade.ok) return { status: 'failed', reason: 'upgrade-failed' };
-  if (loadProblem !== undefined) return { status: 'inconclusive', reason: loadProblem };
-  const failed = [...new Set(checks.filter((c) => !c.passed).map((c) => c.category))];
-  if (failed.length === 0) return { status: 'passed' };
+  const failed = [
+    ...new Set(checks.filter((c) => !c.passed && c.category !== 'load').map((c) => c.category)),
+  ];
+  // A product that measurably failed has failed, whatever the generator did; a doubtful generator
+  // only keeps a cell from passing.
+  if (failed.length === 0)
+    return loadProblem === undefined ? { status: 'passed' } : { status: 'inconclusive', reason: loadProblem };
   // The expected category first, so "failed as expected" reads as such; the others follow.
   const wanted = input.expected?.reason;
   if (wanted && failed.includes(wanted)) failed.sort((a, b) => Number(b === wanted) - Number(a === wanted));
   return { status: 'failed', reason: failed.join(', ') };
 }
 
-/** Expected given: same status and, if it names a reason, some failed check of that category. */
+/**
+ * Findings a known-bad release can explain: it breaks availability. A failed rollback, lost data,
+ * or a broken harness are never "as expected" unless the expectation names exactly that.
+ */
+const AVAILABILITY: ReadonlySet<CheckCategory> = new Set([
+  'upgrade-failed',
+  'downtime',
+  'error-budget',
+  'version',
+]);
+
+/**
+ * Expected given: the same status; if it names a reason, a check of that category failed; and every
+ * other failed check is an availability finding the expected failure explains (a release that drops
+ * a column fails reads and may cause downtime too) — never a rollback, data-loss, load or
+ * infrastructure failure. Not given: the cell passed.
+ */
 export function matches(
   expected: CellExpectation | undefined,
   status: CellStatus,
@@ -176,7 +205,12 @@ export function matches(
 ): boolean {
   if (!expected) return status === 'passed';
   if (expected.status !== status) return false;
-  return expected.reason === undefined || checks.some((c) => !c.passed && c.category === expected.reason);
+  const failed = checks.filter((c) => !c.passed).map((c) => c.category);
+  if (expected.reason === undefined) return failed.every((c) => AVAILABILITY.has(c));
+  if (!failed.includes(expected.reason)) return false;
+  return failed.every(
+    (c) => c === expected.reason || (AVAILABILITY.has(c) && AVAILABILITY.has(expected.reason!)),
+  );
 }
 
 function unverifiedLedger(acknowledged: number): DataIntegrity {

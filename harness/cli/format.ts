@@ -29,11 +29,19 @@ export function summaryTable(record: RunRecord): string {
   for (const c of record.cells) {
     const budget =
       c.errorBudget.consumedRatio >= 1e9 ? '∞' : `${(c.errorBudget.consumedRatio * 100).toFixed(0)}%`;
+    const down = c.rollback.downtimeSeconds ? `, ${c.rollback.downtimeSeconds.toFixed(3)}s down` : '';
     const rollback = !c.rollback.attempted
       ? '-'
       : c.rollback.succeeded
-        ? `ok ${c.rollback.seconds?.toFixed(1)}s`
+        ? `ok ${c.rollback.seconds?.toFixed(1)}s${down}`
         : 'FAILED';
+    const d = c.dataIntegrity;
+    const lost =
+      d.acknowledged === 0
+        ? '-'
+        : d.verified === 0 && d.lost === 0
+          ? `unverified ${d.unverified}`
+          : String(d.lost);
     rows.push([
       c.id,
       c.status,
@@ -46,7 +54,7 @@ export function summaryTable(record: RunRecord): string {
       `${c.requests.failed}/${c.requests.total}`,
       budget,
       rollback,
-      String(c.dataIntegrity.lost),
+      lost,
     ]);
   }
   return pad(rows);

@@ -19,61 +19,89 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-describe('Ctrl-C during an upgrade', () => {
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Ctrl-C', () => {
   const dirs: string[] = [];
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it('tears everything down, writes the record and exits 130', async () => {
-    const out = await mkdtemp(join(tmpdir(), 'uh-interrupt-'));
-    dirs.push(out);
-    const mark = `UH_TEST_MARK_${randomUUID()}`;
-    const cli = startCli(
-      [
-        'run',
-        'harness/testing/testdata/interrupt-matrix.yaml',
-        '--out',
-        out,
-        '--run-id',
-        'r1',
-        '--progress',
-        'plain',
-      ],
-      {
-        env: { UPGRADE_HARNESS_TEST_MARK: mark },
-      },
-    );
-    await cli.waitForLine(/: upgrade…/, 90_000);
-    const during = await processesWithMark(mark);
-    // the CLI itself, PostgreSQL, three replicas at least
-    expect(during.length).toBeGreaterThanOrEqual(5);
-    cli.child.kill('SIGINT');
-    const result = await cli.done;
-    expect(result.stderr).toContain('SIGINT: stopping');
-    expect(result.code).toBe(130);
+  it.each([
+    { when: 'during the upgrade', progress: 'plain', phase: 'upgrade' },
+    { when: 'during the install, with the live progress view', progress: 'live', phase: 'install' },
+  ])(
+    '$when: tears everything down, writes the record and exits 130',
+    async ({ progress, phase }) => {
+      const out = await mkdtemp(join(tmpdir(), 'uh-interrupt-'));
+      dirs.push(out);
+      const mark = `UH_TEST_MARK_${randomUUID()}`;
+      const cli = startCli(
+        [
+          'run',
+          'harness/testing/testdata/interrupt-matrix.yaml',
+          '--out',
+          out,
+          '--run-id',
+          'r1',
+          '--progress',
+          progress,
+        ],
+        { env: { UPGRADE_HARNESS_TEST_MARK: mark } },
+      );
+      if (phase === 'upgrade') {
+        await cli.waitForLine(/: upgrade…/, 90_000);
+        // the CLI itself, PostgreSQL, three replicas at least
+        expect((await processesWithMark(mark)).length).toBeGreaterThanOrEqual(5);
+      } else {
+        // PostgreSQL is up (the CLI and the postmaster carry the mark), the replicas are not yet
+        await until(
+          async () =>
+            (await processesWithMark(mark)).some((p) => /\/bin\/postgres /.test(p.cmdline))
+              ? true
+              : undefined,
+          90_000,
+          'PostgreSQL to start',
+        );
+      }
+      cli.child.kill('SIGINT');
+      const result = await cli.done;
+      expect(result.stderr).toContain('SIGINT: stopping');
+      expect(result.code, result.stderr).toBe(130);
 
-    const left = await processesWithMark(mark);
-    expect(left, `left running: ${left.map((p) => `${p.pid} ${p.cmdline}`).join('\n')}`).toEqual([]);
+      const left = await processesWithMark(mark);
+      expect(left, `left running: ${left.map((p) => `${p.pid} ${p.cmdline}`).join('\n')}`).toEqual([]);
 
-    const record = JSON.parse(await readFile(join(out, 'r1', 'run.json'), 'utf8')) as RunRecord;
-    expect(record.status).toBe('interrupted');
-    expect(record.exitCode).toBe(130);
-    const cell = record.cells[0]!;
-    expect(cell.status).toBe('interrupted');
-    expect(cell.phases.find((p) => p.name === 'upgrade')?.status).toBe('interrupted');
-    expect(cell.phases.find((p) => p.name === 'teardown')?.status).toBe('passed');
+      const record = JSON.parse(await readFile(join(out, 'r1', 'run.json'), 'utf8')) as RunRecord;
+      expect(record.status).toBe('interrupted');
+      expect(record.exitCode).toBe(130);
+      const cell = record.cells[0]!;
+      expect(cell.status).toBe('interrupted');
+      expect(cell.phases.find((p) => p.name === phase)?.status).toBe('interrupted');
+      expect(cell.phases.find((p) => p.name === 'diagnostics')?.status).toBe('passed');
+      expect(cell.phases.find((p) => p.name === 'teardown')?.status).toBe('passed');
+      expect(cell.checks.find((c) => c.name === 'upgrade')).toBeUndefined();
 
-    // every port the cell listened on (front door, replicas, database) is closed
-    const ports = new Set<number>();
-    for (const e of cell.events)
-      for (const m of e.message.matchAll(/(?:port |127\.0\.0\.1:)(\d{2,5})/g)) ports.add(Number(m[1]));
-    const logDir = join(out, 'r1', cell.artifactsDir, 'logs');
-    for (const m of (await readFile(join(logDir, 'hooks.log'), 'utf8').catch(() => '')).matchAll(
-      /127\.0\.0\.1:(\d{2,5})/g,
-    ))
-      ports.add(Number(m[1]));
-    expect(ports.size).toBeGreaterThanOrEqual(2);
-    for (const port of ports) expect(await refused(port), `port ${port} still open`).toBe(true);
-  }, 150_000);
+      // every port the cell listened on (front door, replicas, database) is closed
+      const ports = new Set<number>();
+      for (const e of cell.events)
+        for (const m of e.message.matchAll(/(?:port |127\.0\.0\.1:)(\d{2,5})/g)) ports.add(Number(m[1]));
+      if (phase === 'upgrade') expect(ports.size).toBeGreaterThanOrEqual(2);
+      for (const port of ports) expect(await refused(port), `port ${port} still open`).toBe(true);
+      // PostgreSQL was shut down before its data folder went away
+      const dbLog = await readFile(join(out, 'r1', cell.artifactsDir, 'logs', 'db.log'), 'utf8').catch(
+        () => '',
+      );
+      expect(dbLog).not.toMatch(/PANIC/);
+    },
+    150_000,
+  );
 });

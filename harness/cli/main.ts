@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../common/clock.js';
 import { ConfigError, formatConfigIssue, HarnessError } from '../common/errors.js';
+import { redact } from '../common/redact.js';
 import { loadMatrix, validateFile } from '../config/index.js';
 import { filterCells } from '../matrix/index.js';
 import { defaultRegistries } from '../run/registries.js';
@@ -18,8 +19,8 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   version: string;
 };
 
-const out = (line: string) => process.stdout.write(`${line}\n`);
-const err = (line: string) => process.stderr.write(`${line}\n`);
+const out = (line: string) => process.stdout.write(`${redact(line)}\n`);
+const err = (line: string) => process.stderr.write(`${redact(line)}\n`);
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -92,12 +93,14 @@ async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
       err(`\n${name}: stopping; tearing down what was started (press Ctrl-C again to force quit)`);
       controller.abort();
     } else {
-      err('forced quit: some processes may be left running');
+      err('forced quit: killing what is still running');
       process.exit(EXIT.interrupted);
     }
   };
+  // SIGHUP too: a closed terminal must not leave the product's processes running.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   const live =
     opts.progress === 'live' || (opts.progress === 'auto' && process.stdout.isTTY && !process.env.CI);
   const progress = live ? liveProgress() : plainProgress(out, () => systemClock.now());
@@ -128,6 +131,7 @@ async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
   out(`reports: ${files.map((f) => resolve(f)).join(', ')}`);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
   return record.exitCode;
 }
 

@@ -35,6 +35,8 @@ export function liveProgress(): ProgressSink {
       listr = new Listr(tasks, {
         concurrent: true,
         exitOnError: false,
+        // The CLI owns SIGINT: it tears down and exits 130. listr2's own handler would exit(127) at once.
+        registerSignalListeners: false,
       })
         .run()
         .catch(() => undefined);

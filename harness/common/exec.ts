@@ -2,11 +2,18 @@
  * The one way the harness runs external programs. Every command gets a timeout, the run's
  * AbortSignal, captured output (also appended to a log file when given) and an error that names
  * the command, its exit code and the end of its output.
+ *
+ * Every child leads its own process group (a new session: execa `detached`), and the harness
+ * always signals the whole group, so a shell's children (`sh -c "sleep 30; ..."`) go with it.
+ * A consequence, intended: a terminal's Ctrl-C (SIGINT to the foreground group) no longer reaches
+ * children directly. The harness catches it and tears down in order, stopping each group itself.
  */
 
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { execa, type ResultPromise } from 'execa';
+import { sleep } from './clock.js';
 import { AbortedError, HarnessError } from './errors.js';
 import { redact } from './redact.js';
 
@@ -60,6 +67,97 @@ async function closeLog(stream: WriteStream | undefined): Promise<void> {
   await new Promise<void>((resolve) => stream.end(resolve));
 }
 
+/** Time a group gets between SIGTERM and SIGKILL when a command is interrupted or times out. */
+const COMMAND_GRACE_MS = 2000;
+/** After SIGKILL, how long to wait for the group to be reaped before giving up. */
+const REAP_WAIT_MS = 5000;
+/**
+ * After a long-running process exits, how long its output pipes may stay open (held by a
+ * descendant that left its group) before `exited` settles anyway.
+ */
+const DRAIN_WAIT_MS = 2000;
+
+/**
+ * Sends `signal` (0: only probe) to every process in the group `pgid`. Returns whether the group
+ * still exists; a group that is gone already (ESRCH) is not an error.
+ */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (err: unknown) {
+    // EPERM: a member we may not signal (it changed its user); the group is still there.
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Whether the group has a member that is not a zombie. kill(0) also counts zombies: members that
+ * died but whose reaper (PID 1, after re-parenting, can be slow) has not collected them; they hold
+ * nothing. Where /proc is missing, kill(0) decides alone. While the leader runs, nothing is read.
+ */
+async function groupLive(pgid: number, leaderRunning: () => boolean): Promise<boolean> {
+  if (leaderRunning()) return true;
+  if (!signalGroup(pgid, 0)) return false;
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return true;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (state !== undefined && state !== 'Z' && Number(pgrp) === pgid) return true;
+  }
+  return false;
+}
+
+async function groupGone(pgid: number, withinMs: number, leaderRunning: () => boolean): Promise<boolean> {
+  const deadline = performance.now() + withinMs;
+  while (await groupLive(pgid, leaderRunning)) {
+    if (performance.now() >= deadline) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+/**
+ * `signal` to the group, SIGKILL to what is left after `graceMs`; resolves once no member is left
+ * (or REAP_WAIT_MS after the SIGKILL).
+ */
+async function terminateGroup(
+  pgid: number,
+  signal: NodeJS.Signals,
+  graceMs: number,
+  leaderRunning: () => boolean,
+): Promise<void> {
+  if (!signalGroup(pgid, signal)) return;
+  if (await groupGone(pgid, graceMs, leaderRunning)) return;
+  signalGroup(pgid, 'SIGKILL');
+  await groupGone(pgid, REAP_WAIT_MS, leaderRunning);
+}
+
+/**
+ * The last resort, while the group's leader lives: should the harness exit without stopping it,
+ * its group is SIGKILLed on the way out (detached children no longer die with the harness).
+ * Returns the function that cancels it.
+ */
+function killGroupAtExit(pgid: number): () => void {
+  const onExit = () => {
+    signalGroup(pgid, 'SIGKILL');
+  };
+  // One listener per live child is by design; keep Node from reporting it as a leak.
+  const max = process.getMaxListeners();
+  if (max !== 0 && process.listenerCount('exit') >= max) process.setMaxListeners(max + 1);
+  process.once('exit', onExit);
+  return () => {
+    process.off('exit', onExit);
+  };
+}
+
 /** Runs a command to completion. Throws ExecError on a non-zero exit, a timeout or a spawn error. */
 export async function runCommand(
   argv: readonly string[],
@@ -76,9 +174,7 @@ export async function runCommand(
     env: options.env,
     extendEnv: true,
     reject: false,
-    timeout: options.timeoutMs,
-    cancelSignal: options.signal,
-    forceKillAfterDelay: 2000,
+    detached: true,
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     uid: options.uid,
@@ -88,7 +184,39 @@ export async function runCommand(
     child.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
     child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
   }
+  const pgid = child.pid;
+  let stoppedFor: 'timeout' | 'abort' | undefined;
+  let stopping: Promise<void> | undefined;
+  const cleanups: Array<() => void> = [];
+  if (pgid !== undefined) {
+    let leaderRunning = true;
+    const forget = killGroupAtExit(pgid);
+    child.once('exit', () => {
+      leaderRunning = false;
+      forget();
+    });
+    cleanups.push(forget);
+    const stop = (why: 'timeout' | 'abort') => {
+      if (stoppedFor) return;
+      stoppedFor = why;
+      stopping = terminateGroup(pgid, 'SIGTERM', COMMAND_GRACE_MS, () => leaderRunning);
+    };
+    if (options.timeoutMs !== undefined) {
+      const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+      cleanups.push(() => clearTimeout(timer));
+    }
+    const { signal } = options;
+    if (signal) {
+      const onAbort = () => stop('abort');
+      signal.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => signal.removeEventListener('abort', onAbort));
+      if (signal.aborted) stop('abort');
+    }
+  }
   const out = await child;
+  for (const cleanup of cleanups) cleanup();
+  // The leader is gone; when we stopped it, also wait for the rest of its group.
+  await stopping;
   const result: CommandResult = {
     argv: [...argv],
     exitCode: out.exitCode ?? -1,
@@ -99,8 +227,9 @@ export async function runCommand(
   log?.write(`# exit ${result.exitCode} after ${Math.round(result.durationMs)} ms\n`);
   await closeLog(log);
   const what = describeArgv(argv);
-  if (out.isCanceled || options.signal?.aborted) throw new AbortedError(`interrupted while running: ${what}`);
-  if (out.timedOut) {
+  if (stoppedFor === 'abort' || options.signal?.aborted)
+    throw new AbortedError(`interrupted while running: ${what}`);
+  if (stoppedFor === 'timeout') {
     throw new ExecError(`command timed out after ${options.timeoutMs} ms: ${what}`, result);
   }
   if (out.failed) {
@@ -123,7 +252,10 @@ export interface ManagedProcess {
   /** Settles when the process has exited, for whatever reason. Never rejects. */
   readonly exited: Promise<ProcessExit>;
   readonly running: boolean;
-  /** SIGTERM (or `signal`), then SIGKILL after `graceMs`. Resolves once the process is gone. */
+  /**
+   * SIGTERM (or `signal`) to its process group, then SIGKILL after `graceMs`. Resolves once the
+   * process and everything left in its group is gone.
+   */
   stop(options?: { signal?: NodeJS.Signals; graceMs?: number }): Promise<ProcessExit>;
 }
 
@@ -132,7 +264,10 @@ export interface StartOptions extends Omit<CommandOptions, 'timeoutMs' | 'input'
   onStdoutLine?: (line: string) => void;
 }
 
-/** Starts a long-running process whose output goes to `logFile`. It is not tied to any signal: its owner stops it. */
+/**
+ * Starts a long-running process whose output goes to `logFile`. It is not tied to any signal: its
+ * owner stops it (its whole process group).
+ */
 export async function startProcess(
   argv: readonly string[],
   options: StartOptions = {},
@@ -150,7 +285,7 @@ export async function startProcess(
     stdin: 'ignore',
     uid: options.uid,
     gid: options.gid,
-    cleanup: true,
+    detached: true,
   });
   let running = true;
   let pending = '';
@@ -166,18 +301,24 @@ export async function startProcess(
     }
   });
   child.stderr?.on('data', (chunk: Buffer) => log?.write(chunk));
-  const exited: Promise<ProcessExit> = child.then(
-    async (r) => {
+  let settle: (exit: ProcessExit) => void = () => {};
+  const exited = new Promise<ProcessExit>((resolve) => {
+    settle = (exit) => {
       running = false;
+      resolve(exit);
+    };
+  });
+  // Normally `exited` settles once the output is drained and logged.
+  void child.then(
+    async (r) => {
       log?.write(`# exited code=${r.exitCode ?? 'null'} signal=${r.signal ?? 'null'}\n`);
       await closeLog(log);
-      return { code: r.exitCode ?? null, signal: r.signal ?? null };
+      settle({ code: r.exitCode ?? null, signal: r.signal ?? null });
     },
     async (err: unknown) => {
-      running = false;
       log?.write(`# failed: ${String(err)}\n`);
       await closeLog(log);
-      return { code: null, signal: null };
+      settle({ code: null, signal: null });
     },
   );
   if (child.pid === undefined) {
@@ -185,6 +326,15 @@ export async function startProcess(
     throw new ExecError(`could not start: ${describeArgv(argv)}`);
   }
   const pid = child.pid;
+  let leaderRunning = true;
+  const forget = killGroupAtExit(pid);
+  child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+    leaderRunning = false;
+    forget();
+    // A descendant that left the group (setsid) may hold the output pipes open for long.
+    setTimeout(() => settle({ code, signal }), DRAIN_WAIT_MS).unref();
+  });
+  let stopping: Promise<ProcessExit> | undefined;
   return {
     pid,
     argv: [...argv],
@@ -192,17 +342,12 @@ export async function startProcess(
     get running() {
       return running;
     },
-    async stop({ signal = 'SIGTERM', graceMs = 5000 } = {}) {
+    stop({ signal = 'SIGTERM', graceMs = 5000 } = {}) {
       if (!running) return exited;
-      child.kill(signal);
-      const timer = setTimeout(() => {
-        if (running) child.kill('SIGKILL');
-      }, graceMs);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
+      stopping ??= Promise.all([exited, terminateGroup(pid, signal, graceMs, () => leaderRunning)]).then(
+        ([exit]) => exit,
+      );
+      return stopping;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { type Logger as PinoLogger, pino } from 'pino';
-import { redact } from './redact.js';
+import { redact, redactDeep } from './redact.js';
 
 export type Logger = PinoLogger;
 
@@ -20,9 +20,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? 'info',
       base: options.bindings ?? null,
       redact: {
-        paths: ['password', '*.password', 'token', '*.token', 'kubeconfig', 'env.*PASSWORD*'],
+        paths: ['password', '*.password', 'token', '*.token', 'kubeconfig', 'env'],
         censor: '***',
       },
+      // Objects and messages alike: a URL with a password in a logged field is masked too.
+      formatters: { log: (object) => redactDeep(object) },
       hooks: {
         logMethod(args, method) {
           const redacted = args.map((a) => (typeof a === 'string' ? redact(a) : a)) as Parameters<

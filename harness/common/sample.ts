@@ -43,6 +43,7 @@ export type PhaseName =
   | 'settle'
   | 'rollback'
   | 'verify-rollback'
+  | 'verify-data'
   | 'diagnostics'
   | 'teardown';
 

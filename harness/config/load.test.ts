@@ -68,7 +68,12 @@ describe('loadScenario', () => {
       weight: 1,
       expectStatus: [200],
     });
-    expect(scenario.slo).toEqual({ successRatio: 0.999, maxDowntimeSeconds: 0, minAchievedRateRatio: 0.9 });
+    expect(scenario.slo).toEqual({
+      successRatio: 0.999,
+      maxDowntimeSeconds: 0,
+      minAchievedRateRatio: 0.9,
+      maxScheduleLagP99Ms: 100,
+    });
     expect(scenario.timing).toEqual({
       baselineSeconds: 3,
       settleSeconds: 3,

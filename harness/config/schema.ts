@@ -94,6 +94,9 @@ const sloSchema = z.strictObject({
   successRatio: ratioSchema.default(0.999).meta({ description: 'Success ratio over the upgrade window.' }),
   maxDowntimeSeconds: nonNegativeNumber.default(0),
   minAchievedRateRatio: ratioSchema.default(0.9),
+  maxScheduleLagP99Ms: positiveNumber.default(100).meta({
+    description: 'Load self-check: p99 of how late requests were sent; above it the cell is inconclusive.',
+  }),
 });
 
 const timingSchema = z.strictObject({

@@ -58,6 +58,8 @@ export interface SloConfig {
   maxDowntimeSeconds: number;
   /** Lowest acceptable achieved/target rate before a cell is inconclusive. */
   minAchievedRateRatio: number;
+  /** Lateness of the load schedule (p99) above which measurements are not trusted. */
+  maxScheduleLagP99Ms: number;
 }
 
 export interface TimingConfig {

@@ -5,6 +5,7 @@ import { type Clock, sleep } from '../common/clock.js';
 import type { RunContext } from '../common/context.js';
 import { errorMessage, HarnessError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
+import { redactDeep } from '../common/redact.js';
 import type { CellRecord, DataIntegrity } from '../common/run-record.js';
 import type { PhaseName, PhaseStatus, Sample, TimelineEvent } from '../common/sample.js';
 import type { CellPlan, ScenarioConfig, StrategyOptions } from '../config/types.js';
@@ -33,7 +34,8 @@ export interface CellRunnerDeps {
 
 type CellError = NonNullable<CellAnalysisInput['error']>;
 
-const TEARDOWN_STEP_MS = 30_000;
+// Long enough for the slowest step: draining replicas, then PostgreSQL's fast shutdown and its fallbacks.
+const TEARDOWN_STEP_MS = 60_000;
 
 /** Runs one cell through every phase of ARCHITECTURE.md and returns its record. Never throws. */
 export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<CellRecord> {
@@ -89,20 +91,15 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
       await pump;
     }
   };
+  let verifiedKeys = 0;
   const verify = async (signal: AbortSignal) => {
     if (!load || !scenario.traffic.writer || !installation) return;
+    const keys = [...load.acknowledgedKeys()];
+    const options = { signal, timeoutMs: scenario.traffic.timeoutMs, concurrency: 8 };
     verifications.push(
-      await verifyLedger(
-        installation.endpoints,
-        scenario.traffic.writer.readPath,
-        [...load.acknowledgedKeys()],
-        {
-          signal,
-          timeoutMs: scenario.traffic.timeoutMs,
-          concurrency: 8,
-        },
-      ),
+      await verifyLedger(installation.endpoints, scenario.traffic.writer.readPath, keys, options),
     );
+    verifiedKeys = keys.length;
   };
 
   phases.defer('platform', async () => platform?.[Symbol.asyncDispose]());
@@ -215,27 +212,34 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     error ??= { phase: 'load', message: errorMessage(err), kind: 'infra' };
   }
 
+  // Every acknowledged write is read back at least once, including those after the last check.
+  const unchecked = (load?.acknowledgedKeys().length ?? 0) - verifiedKeys;
+  if (!error && installation && scenario.traffic.writer && unchecked > 0) {
+    const final = await phases.run('verify-data', (timing.settleSeconds + 60) * 1000, (signal) =>
+      verify(signal),
+    );
+    if (final.status === 'interrupted') error = failFrom('verify-data', final.status, final.error);
+  }
+
   // Diagnostics and teardown run whatever happened, with the run signal ignored: they must finish.
   const never = new AbortController().signal;
-  await phases
-    .run('diagnostics', 60_000, async () => {
-      const dir = join(artifactDir, 'diagnostics');
-      const results = await Promise.allSettled([
-        platform?.collectDiagnostics(dir),
-        installation?.collectDiagnostics(dir),
-      ]);
-      for (const r of results)
-        if (r.status === 'rejected') logger.warn({ err: errorMessage(r.reason) }, 'diagnostics');
-    })
-    .catch(() => undefined);
-  const teardownRunner = new PhaseRunner(never, deps.clock, logger, (phase, state) =>
+  const finalRunner = new PhaseRunner(never, deps.clock, logger, (phase, state) =>
     deps.onPhase?.(cell.id, phase, state),
   );
-  const torn = await teardownRunner.run('teardown', TEARDOWN_STEP_MS * 4, async () => {
+  await finalRunner.run('diagnostics', 60_000, async () => {
+    const dir = join(artifactDir, 'diagnostics');
+    const results = await Promise.allSettled([
+      platform?.collectDiagnostics(dir),
+      installation?.collectDiagnostics(dir),
+    ]);
+    for (const r of results)
+      if (r.status === 'rejected') logger.warn({ err: errorMessage(r.reason) }, 'diagnostics');
+  });
+  const torn = await finalRunner.run('teardown', TEARDOWN_STEP_MS * 4, async () => {
     const problems = await phases.teardown(TEARDOWN_STEP_MS);
     if (problems.length > 0) throw new Error(problems.join('; '));
   });
-  phases.phases.push(...teardownRunner.phases);
+  phases.phases.push(...finalRunner.phases);
   if (!torn.ok) error ??= { phase: 'teardown', message: errorMessage(torn.error), kind: 'infra' };
   if (deps.signal.aborted && !error) error = { phase: 'run', message: 'interrupted', kind: 'interrupted' };
 
@@ -255,7 +259,8 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
   });
   logger.info({ status: analysis.status, reason: analysis.reason }, 'cell finished');
   logger.flush();
-  return {
+  // One choke point: whatever a command, URL or error message carried, no secret reaches a report.
+  return redactDeep({
     id: cell.id,
     axes: cell.axes,
     ...(cell.expect ? { expected: cell.expect } : {}),
@@ -266,7 +271,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     ...analysis,
     ...(error ? { error: { phase: error.phase, message: error.message } } : {}),
     artifactsDir,
-  };
+  });
 }
 
 /** Errors of the harness or its infrastructure, as opposed to the product failing to upgrade. */

@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock.js';
-import { AbortedError, errorMessage, isAbortError, TimeoutError } from '../common/errors.js';
+import { AbortedError, errorMessage, InfraError, isAbortError, TimeoutError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { PhaseName, PhaseRecord, PhaseStatus } from '../common/sample.js';
 
@@ -28,6 +28,8 @@ export class PhaseRunner {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly onPhase: (phase: PhaseName, state: 'started' | PhaseStatus) => void = () => undefined,
+    /** How long an aborted phase may take to wind down before the runner moves on anyway. */
+    private readonly settleTimeoutMs = 30_000,
   ) {}
 
   /** Registers a teardown. Register it before the setup it undoes runs, so a half-done setup is undone too. */
@@ -54,10 +56,13 @@ export class PhaseRunner {
     );
     const signal = AbortSignal.any([this.runSignal, deadline.signal]);
     let outcome: PhaseOutcome<T>;
+    const work = fn(signal);
     try {
-      const value = await Promise.race([fn(signal), rejectOnAbort(signal)]);
+      const value = await Promise.race([work, rejectOnAbort(signal)]);
       outcome = { ok: true, value, status: 'passed' };
     } catch (err) {
+      // The phase was told to stop; let it finish stopping before anything tears down what it uses.
+      const settled = await settleWithin(work, this.settleTimeoutMs);
       let error = err;
       let status: PhaseStatus = 'failed';
       if (deadline.signal.aborted && !this.runSignal.aborted) {
@@ -66,6 +71,13 @@ export class PhaseRunner {
       } else if (this.runSignal.aborted || isAbortError(err)) {
         status = 'interrupted';
         error = err instanceof AbortedError ? err : new AbortedError();
+      }
+      if (!settled) {
+        // What it was doing may still be running: the cell cannot be trusted any more.
+        error = new InfraError(
+          `${name} was ${status} but did not stop within ${this.settleTimeoutMs / 1000} s`,
+        );
+        status = 'errored';
       }
       outcome = { ok: false, error, status };
     } finally {
@@ -110,6 +122,25 @@ export class PhaseRunner {
       }
     }
     return problems;
+  }
+}
+
+/** Waits for `work` to settle (resolve or reject), at most `ms`. True when it settled. */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { exitCodeFor } from '../analyze/index.js';
 import type { Clock } from '../common/clock.js';
+import { makeDirs } from '../common/make-dirs.js';
 import { type CellRecord, RUN_RECORD_SCHEMA_VERSION, type RunRecord } from '../common/run-record.js';
 import type { CellPlan, LoadedPlan } from '../config/types.js';
 import { writeReports } from '../report/index.js';
@@ -53,7 +54,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunMatrixRes
   const progress = options.progress ?? silentProgress;
   const runId = options.runId ?? newRunId(new Date(clock.now()));
   const runDir = join(options.outDir, runId);
-  await mkdir(runDir, { recursive: true });
+  await makeDirs(runDir, 'reports folder');
   const record: RunRecord = {
     schemaVersion: RUN_RECORD_SCHEMA_VERSION,
     runId,

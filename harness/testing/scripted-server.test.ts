@@ -34,6 +34,9 @@ async function probe(url: string, timeoutMs = 1000): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// Windows are long next to the probes' timing, so that a busy machine (this event loop also runs
+// the server) cannot push a probe into the next window.
+
 describe('ScriptedServer', () => {
   it('answers with its version by default', async () => {
     const s = await server({ initialVersion: '1.2.3' });
@@ -43,7 +46,7 @@ describe('ScriptedServer', () => {
   });
 
   it('refuses connections during a refuse window and listens again on the same port', async () => {
-    const s = await server({ script: [{ mode: 'refuse', fromMs: 30, toMs: 250 }] });
+    const s = await server({ script: [{ mode: 'refuse', fromMs: 30, toMs: 1000 }] });
     const port = s.port;
     const t0 = systemClock.now();
     s.run(t0);
@@ -56,27 +59,27 @@ describe('ScriptedServer', () => {
     const end = s.transition(0, 'end');
     expect(start?.plannedAt).toBe(t0 + 30);
     expect(start?.at).toBeGreaterThanOrEqual(t0 + 30);
-    expect(end?.at).toBeGreaterThanOrEqual(t0 + 250);
+    expect(end?.at).toBeGreaterThanOrEqual(t0 + 1000);
     expect(s.errors).toEqual([]);
   });
 
   it('answers 503, hangs and resets in their windows', async () => {
     const s = await server({
       script: [
-        { mode: '503', fromMs: 0, toMs: 200 },
-        { mode: 'hang', fromMs: 200, toMs: 400 },
-        { mode: 'reset', fromMs: 400, toMs: 600 },
+        { mode: '503', fromMs: 0, toMs: 600 },
+        { mode: 'hang', fromMs: 600, toMs: 1200 },
+        { mode: 'reset', fromMs: 1200, toMs: 1800 },
       ],
     });
     const t0 = systemClock.now();
     s.run(t0);
     await sleep(60);
     expect(await probe(s.url)).toBe('503 1.0.0 1.0.0');
-    await sleep(Math.max(0, t0 + 260 - systemClock.now()));
+    await sleep(Math.max(0, t0 + 660 - systemClock.now()));
     expect(await probe(s.url, 50)).toBe('TimeoutError');
-    await sleep(Math.max(0, t0 + 460 - systemClock.now()));
+    await sleep(Math.max(0, t0 + 1260 - systemClock.now()));
     expect(['ECONNRESET', 'UND_ERR_SOCKET']).toContain(await probe(s.url));
-    await sleep(Math.max(0, t0 + 620 - systemClock.now()));
+    await sleep(Math.max(0, t0 + 1820 - systemClock.now()));
     expect(await probe(s.url)).toMatch(/^200 /);
     expect(s.stats).toMatchObject({ hung: 1, resets: 1 });
     expect(s.stats.byStatus[503]).toBe(1);
@@ -101,14 +104,14 @@ describe('ScriptedServer', () => {
   });
 
   it('serves both versions during a version window, then only the new one', async () => {
-    const s = await server({ script: [{ mode: 'version', fromMs: 0, toMs: 300, version: '2.0.0' }] });
+    const s = await server({ script: [{ mode: 'version', fromMs: 0, toMs: 1000, version: '2.0.0' }] });
     const t0 = systemClock.now();
     s.run(t0);
     await sleep(30);
     const during = new Set<string>();
     for (let i = 0; i < 4; i++) during.add(await probe(s.url));
     expect(during).toEqual(new Set(['200 1.0.0 1.0.0', '200 2.0.0 2.0.0']));
-    await sleep(Math.max(0, t0 + 320 - systemClock.now()));
+    await sleep(Math.max(0, t0 + 1020 - systemClock.now()));
     expect(await probe(s.url)).toBe('200 2.0.0 2.0.0');
     expect(s.currentVersion).toBe('2.0.0');
   });

@@ -44,6 +44,16 @@ export interface ScriptedServerStats {
   byVersion: Record<string, number>;
 }
 
+/** What the server did, as plain data (sent from a child process to the test, see scripted-server-main.ts). */
+export interface ScriptedServerState {
+  transitions: ModeTransition[];
+  stats: ScriptedServerStats;
+  /** Messages of `errors`. */
+  errors: string[];
+  currentVersion: string;
+  storedKeys: number;
+}
+
 export interface ScriptedServerOptions {
   script?: ScriptWindow[];
   initialVersion?: string;
@@ -136,11 +146,26 @@ export class ScriptedServer implements AsyncDisposable {
 
   /** Resolves once every edge of the script took effect (or after `timeoutMs`). */
   async scriptDone(timeoutMs: number): Promise<void> {
-    const edges = this.script.reduce((n, w) => n + (w.toMs === undefined ? 1 : 2), 0);
     const deadline = performance.now() + timeoutMs;
-    while (this.transitions.length < edges && performance.now() < deadline) {
+    while (this.transitions.length < this.edgeCount && performance.now() < deadline) {
       await new Promise((r) => setTimeout(r, 5));
     }
+  }
+
+  /** Number of edges the script has (a window without `toMs` has only a start). */
+  get edgeCount(): number {
+    return this.script.reduce((n, w) => n + (w.toMs === undefined ? 1 : 2), 0);
+  }
+
+  /** A copy of what happened so far, as plain data. */
+  state(): ScriptedServerState {
+    return structuredClone({
+      transitions: this.transitions,
+      stats: this.stats,
+      errors: this.errors.map((e) => e.message),
+      currentVersion: this.currentVersion,
+      storedKeys: this.store.size,
+    });
   }
 
   /** Transition of window `window` at its `edge`. */

@@ -1,7 +1,10 @@
 /**
  * Ground truth: the builtin driver against a server with scripted outages, analyzed by the pure
- * functions of analyze/. The server records when each outage really began and ended; the analysis
- * must find the same, per sampler, within a few request intervals.
+ * functions of analyze/. The server runs in a child process (its own event loop, so a busy test
+ * process cannot delay its edges) and records when each outage really began and ended; the
+ * analysis must find the same, per sampler, within ±20 ms. No case skips itself: on a machine too
+ * busy to keep the load's schedule near the edges the run is repeated, and after the last try the
+ * tolerance is widened by exactly the delay measured there, which the failure message states.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { computeDowntime, downtimeSeconds } from '../../analyze/downtime.js';
@@ -11,8 +14,9 @@ import { systemClock } from '../../common/clock.js';
 import type { RunContext } from '../../common/context.js';
 import { silentLogger } from '../../common/logger.js';
 import type { PhaseRecord, Sample } from '../../common/sample.js';
-import { ScriptedServer, type ScriptWindow } from '../../testing/scripted-server.js';
-import type { LoadProfile } from '../load-driver.js';
+import type { ScriptedServerState, ScriptWindow } from '../../testing/scripted-server.js';
+import { ScriptedServerProcess } from '../../testing/scripted-server-process.js';
+import type { LoadProfile, LoadSummary, RunningLoad } from '../load-driver.js';
 import { BuiltinLoadDriver } from './builtin-driver.js';
 
 const RATE = 200;
@@ -28,49 +32,70 @@ const ctx: RunContext = {
   event: () => undefined,
 };
 
-const servers: ScriptedServer[] = [];
+const servers: ScriptedServerProcess[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-/** Runs both samplers at RATE for `durationMs` with the script armed at the load's start. */
-async function drive(script: ScriptWindow[], durationMs: number, overrides: Partial<LoadProfile>) {
-  const server = await ScriptedServer.start({ script });
-  servers.push(server);
-  const load = await new BuiltinLoadDriver().start(
-    { baseUrls: [server.url] },
-    {
-      rate: RATE,
-      connections: ['reused', 'new'],
-      timeoutMs: 1000,
-      maxInFlight: 500,
-      endpoints: [{ name: 'home', class: 'web', method: 'GET', path: '/', weight: 1, expectStatus: [200] }],
-      versionProbe: { header: 'x-app-version' },
-      maxDurationMs: durationMs + 5000,
-      ...overrides,
-    },
-    ctx,
-  );
-  const t0 = systemClock.now();
-  server.run(t0);
-  const samples: Sample[] = [];
-  const reading = (async () => {
-    for await (const s of load.samples()) samples.push(s);
-  })();
-  await new Promise((r) => setTimeout(r, durationMs));
-  const summary = await load.stop();
-  await reading;
-  await server.scriptDone(1000);
-  return { server, samples, summary, t0 };
+interface Run {
+  /** What the server did, times on this process' clock. */
+  server: ScriptedServerState;
+  /** The samples of every load, together. */
+  samples: Sample[];
+  /** One per load, in the order of `loads`. */
+  summaries: LoadSummary[];
+  t0: number;
 }
 
 /**
- * The worst delay of a request around the script's windows: dispatch lag plus response time of
- * quick answers (timeouts excluded). The server shares this process's event loop, so a stalled
- * loop (a loaded machine) delays both sides and blurs every edge by as much; the load self-check
- * would call such a run inconclusive.
+ * Runs loads at RATE for `durationMs` with the script armed at their start: one load with both
+ * samplers by default, or one per entry of `loads` (each entry overrides the common profile).
  */
-function stallMs(server: ScriptedServer, samples: Sample[]): number {
+async function drive(
+  script: ScriptWindow[],
+  durationMs: number,
+  loads: Array<Partial<LoadProfile>>,
+): Promise<Run> {
+  const server = await ScriptedServerProcess.start({ script });
+  servers.push(server);
+  const running: RunningLoad[] = [];
+  try {
+    for (const overrides of loads) {
+      const profile: LoadProfile = {
+        rate: RATE,
+        connections: ['reused', 'new'],
+        timeoutMs: 1000,
+        maxInFlight: 500,
+        endpoints: [{ name: 'home', class: 'web', method: 'GET', path: '/', weight: 1, expectStatus: [200] }],
+        versionProbe: { header: 'x-app-version' },
+        maxDurationMs: durationMs + 5000,
+        ...overrides,
+      };
+      running.push(await new BuiltinLoadDriver().start({ baseUrls: [server.url] }, profile, ctx));
+    }
+    const t0 = systemClock.now();
+    const samples: Sample[] = [];
+    const reading = running.map(async (load) => {
+      for await (const s of load.samples()) samples.push(s);
+    });
+    const armed = server.run(t0);
+    await new Promise((r) => setTimeout(r, durationMs));
+    await armed;
+    const summaries = await Promise.all(running.map((load) => load.stop()));
+    await Promise.all(reading);
+    return { server: await server.scriptDone(10_000), samples, summaries, t0 };
+  } finally {
+    await Promise.allSettled(running.map((load) => load.stop()));
+    await server.close();
+  }
+}
+
+/**
+ * The worst delay on the load's side around the script's windows: dispatch lag plus response time
+ * of quick answers (timeouts excluded). A stalled test process (a loaded machine) sends late and
+ * reads late, which blurs each edge the samples see by as much.
+ */
+function stallMs(server: ScriptedServerState, samples: Sample[]): number {
   const edges = server.transitions.map((t) => t.at);
   const from = Math.min(...edges) - 50;
   const to = Math.max(...edges) + 50;
@@ -83,34 +108,49 @@ function stallMs(server: ScriptedServer, samples: Sample[]): number {
   return worst;
 }
 
+/** A stall up to this keeps the plain tolerance; a larger one makes the run worth repeating. */
 const MAX_STALL_MS = 15;
 const ATTEMPTS = 3;
 
-/**
- * One valid experiment: repeated (up to ATTEMPTS) while the machine was too busy to keep the
- * schedule near the edges; skipped, saying so, when it never was.
- */
-async function experiment(
-  test: { skip: (note?: string) => void },
-  script: ScriptWindow[],
-  durationMs: number,
-  overrides: Partial<LoadProfile> = {},
-) {
-  const stalls: number[] = [];
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const run = await drive(script, durationMs, overrides);
-    const stall = stallMs(run.server, run.samples);
-    if (stall <= MAX_STALL_MS) return run;
-    stalls.push(Math.round(stall));
-    await run.server.close();
-  }
-  test.skip(`machine too busy for a ground-truth run: stalls of ${stalls.join(', ')} ms near the edges`);
-  throw new Error('unreachable: skipped');
+interface Experiment extends Run {
+  /** Load-side stall near the edges of this run, ms. */
+  stallMs: number;
+  /** TOLERANCE_MS, plus the stall when every attempt stalled more than MAX_STALL_MS. */
+  toleranceMs: number;
+  /** For assertion messages: the stall of each attempt and the tolerance used. */
+  note: string;
 }
 
-function truth(server: ScriptedServer, window = 0): { start: number; end: number } {
-  const start = server.transition(window, 'start');
-  const end = server.transition(window, 'end');
+/**
+ * One experiment, always checked: repeated (up to ATTEMPTS) while the load stalled more than
+ * MAX_STALL_MS near the edges; then the least stalled run is asserted with its stall added to the
+ * tolerance.
+ */
+async function experiment(
+  script: ScriptWindow[],
+  durationMs: number,
+  loads: Array<Partial<LoadProfile>> = [{}],
+): Promise<Experiment> {
+  const stalls: number[] = [];
+  let best: { run: Run; stall: number } | null = null;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const run = await drive(script, durationMs, loads);
+    const stall = stallMs(run.server, run.samples);
+    stalls.push(stall);
+    if (!best || stall < best.stall) best = { run, stall };
+    if (stall <= MAX_STALL_MS) break;
+  }
+  if (!best) throw new Error('no attempt ran');
+  const toleranceMs = best.stall <= MAX_STALL_MS ? TOLERANCE_MS : TOLERANCE_MS + best.stall;
+  const note =
+    `load stall near the edges ${best.stall.toFixed(1)} ms ` +
+    `(attempts: ${stalls.map((x) => x.toFixed(1)).join(', ')} ms), tolerance ±${toleranceMs.toFixed(1)} ms`;
+  return { ...best.run, stallMs: best.stall, toleranceMs, note };
+}
+
+function truth(server: ScriptedServerState, window = 0): { start: number; end: number } {
+  const start = server.transitions.find((t) => t.window === window && t.edge === 'start');
+  const end = server.transitions.find((t) => t.window === window && t.edge === 'end');
   if (!start || !end) throw new Error('script did not run');
   return { start: start.at, end: end.at };
 }
@@ -124,65 +164,85 @@ function describeAround(samples: Sample[], sampler: string, t: { start: number; 
     .join(', ');
 }
 
-function expectDowntimeMatches(samples: Sample[], t: { start: number; end: number }) {
+function expectDowntimeMatches(run: Experiment, t: { start: number; end: number }) {
+  const { samples, toleranceMs, note } = run;
   const intervals = computeDowntime(samples);
   for (const sampler of ['home:reused', 'home:new']) {
     const own = intervals.filter((i) => i.sampler === sampler);
-    expect(own, `${sampler}: ${describeAround(samples, sampler, t)}`).toHaveLength(1);
+    expect(own, `${sampler} (${note}): ${describeAround(samples, sampler, t)}`).toHaveLength(1);
     const [interval] = own;
-    expect(Math.abs((interval?.startedAt ?? 0) - t.start), `${sampler} start`).toBeLessThanOrEqual(
-      TOLERANCE_MS,
+    expect(Math.abs((interval?.startedAt ?? 0) - t.start), `${sampler} start (${note})`).toBeLessThanOrEqual(
+      toleranceMs,
     );
-    expect(Math.abs((interval?.endedAt ?? 0) - t.end), `${sampler} end`).toBeLessThanOrEqual(TOLERANCE_MS);
+    expect(Math.abs((interval?.endedAt ?? 0) - t.end), `${sampler} end (${note})`).toBeLessThanOrEqual(
+      toleranceMs,
+    );
   }
-  expect(Math.abs(downtimeSeconds(intervals) * 1000 - (t.end - t.start))).toBeLessThanOrEqual(TOLERANCE_MS);
+  expect(
+    Math.abs(downtimeSeconds(intervals) * 1000 - (t.end - t.start)),
+    `downtime (${note})`,
+  ).toBeLessThanOrEqual(toleranceMs);
   return intervals;
 }
 
 describe('ground truth: builtin driver + analysis against scripted outages', () => {
-  it('measures a 400 ms refusal per sampler within ±20 ms', async (test) => {
-    const { server, samples, summary } = await experiment(
-      test,
-      [{ mode: 'refuse', fromMs: 250, toMs: 650 }],
-      900,
-    );
-    const t = truth(server);
-    expect(t.end - t.start).toBeGreaterThan(300);
-    const intervals = expectDowntimeMatches(samples, t);
+  it('measures a 400 ms refusal per sampler within ±20 ms', async () => {
+    const run = await experiment([{ mode: 'refuse', fromMs: 250, toMs: 650 }], 900);
+    const t = truth(run.server);
+    expect(t.end - t.start, run.note).toBeGreaterThan(300);
+    const intervals = expectDowntimeMatches(run, t);
     for (const i of intervals) {
       const classes = Object.keys(i.failureClasses);
       expect(
         classes.every((c) => c === 'refused' || c === 'reset'),
         classes.join(),
       ).toBe(true);
-      expect(i.failureClasses.refused ?? 0).toBeGreaterThan(50);
+      expect(i.failureClasses.refused ?? 0, run.note).toBeGreaterThan(50);
     }
-    expect(summary.dropped).toBe(0);
+    expect(run.summaries[0]?.dropped).toBe(0);
+    expect(run.server.errors).toEqual([]);
   });
 
-  it('measures a 400 ms window of 503s per sampler within ±20 ms', async (test) => {
-    const { server, samples } = await experiment(test, [{ mode: '503', fromMs: 250, toMs: 650 }], 900);
-    const intervals = expectDowntimeMatches(samples, truth(server));
+  it('measures a 400 ms window of 503s per sampler within ±20 ms', async () => {
+    const run = await experiment([{ mode: '503', fromMs: 250, toMs: 650 }], 900);
+    const intervals = expectDowntimeMatches(run, truth(run.server));
     for (const i of intervals) expect(Object.keys(i.failureClasses)).toEqual(['http_5xx']);
-    expect(samples.filter((s) => s.outcome === 'http_5xx')).toHaveLength(server.stats.byStatus[503] ?? -1);
+    expect(run.samples.filter((s) => s.outcome === 'http_5xx')).toHaveLength(
+      run.server.stats.byStatus[503] ?? -1,
+    );
   });
 
-  it('counts interleaved failures exactly, as errors that burn the budget and not as downtime', async (test) => {
-    const { server, samples, summary } = await experiment(
-      test,
-      [{ mode: 'interleave', fromMs: 200, toMs: 700, every: 3 }],
-      900,
-    );
+  it('counts interleaved failures exactly, as errors that burn the budget and not as downtime', async () => {
+    // The server fails every 3rd request of a connection kind in the order they arrive; the
+    // analysis orders a sampler's samples by start. One load per sampler with one request in
+    // flight makes both orders the same even when a stall makes the load send in bursts.
+    const run = await experiment([{ mode: 'interleave', fromMs: 200, toMs: 700, every: 3 }], 900, [
+      { connections: ['reused'], maxInFlight: 1 },
+      { connections: ['new'], maxInFlight: 1 },
+    ]);
+    const { server, samples, summaries } = run;
     const t = truth(server);
-    expect(computeDowntime(samples)).toEqual([]);
+    for (const sampler of ['home:reused', 'home:new']) {
+      const outcomes = samples
+        .filter((s) => s.sampler === sampler)
+        .sort((a, b) => a.startMs - b.startMs)
+        .map((s) => (s.outcome === 'ok' ? '.' : 'x'))
+        .join('');
+      // between its first and last failure, the sampler saw exactly two ok answers per failure
+      const failing = outcomes.slice(outcomes.indexOf('x'), outcomes.lastIndexOf('x') + 1);
+      expect(failing, `${sampler} (${run.note})`).toMatch(/^x(\.\.x)+$/);
+      expect(failing.length, `${sampler} (${run.note})`).toBeGreaterThan(30); // ≈ 100 requests in 500 ms
+    }
+    expect(computeDowntime(samples), run.note).toEqual([]);
     const failures = samples.filter((s) => s.outcome !== 'ok');
     expect(failures.length).toBe(server.stats.interleaved503);
-    expect(failures.length).toBeGreaterThan(50); // 500 ms × 400 req/s ÷ 3 ≈ 66
     expect(failures.every((s) => s.outcome === 'http_5xx')).toBe(true);
+    const startedAt = Math.min(...summaries.map((x) => x.startedAt));
+    const stoppedAt = Math.max(...summaries.map((x) => x.stoppedAt));
     const phases: PhaseRecord[] = [
-      { name: 'baseline', startedAt: summary.startedAt, endedAt: t.start, status: 'passed' },
+      { name: 'baseline', startedAt, endedAt: t.start, status: 'passed' },
       { name: 'upgrade', startedAt: t.start, endedAt: t.end, status: 'passed' },
-      { name: 'settle', startedAt: t.end, endedAt: summary.stoppedAt + 1, status: 'passed' },
+      { name: 'settle', startedAt: t.end, endedAt: stoppedAt + 1, status: 'passed' },
     ];
     const budget = computeErrorBudget(samples, phases, 0.999);
     expect(budget.failures).toBe(failures.length);
@@ -191,16 +251,13 @@ describe('ground truth: builtin driver + analysis against scripted outages', () 
     expect(budget.byPhase.baseline?.failures).toBe(0);
   });
 
-  it('finds the mixed-version window within one request interval', async (test) => {
-    const { server, samples } = await experiment(
-      test,
-      [{ mode: 'version', fromMs: 250, toMs: 550, version: '2.0.0' }],
-      800,
-    );
-    const t = truth(server);
+  it('finds the mixed-version window within one request interval', async () => {
+    const run = await experiment([{ mode: 'version', fromMs: 250, toMs: 550, version: '2.0.0' }], 800);
+    const { samples, note } = run;
+    const t = truth(run.server);
     const v = computeVersions(samples, '1.0.0', '2.0.0');
     const mixed = v.mixedWindow;
-    expect(mixed).not.toBeNull();
+    expect(mixed, note).not.toBeNull();
     if (!mixed) return;
     // Each edge is seen by a response: within one request interval of the switch, plus the
     // latency (from the intended start, so including dispatch lag) of the requests around it.
@@ -212,34 +269,31 @@ describe('ground truth: builtin driver + analysis against scripted outages', () 
           .filter((x) => Math.abs(x.intendedStartMs - at) <= 3 * interval)
           .map((x) => x.endMs - x.intendedStartMs),
       );
-    expect(mixed.startedAt).toBeGreaterThanOrEqual(t.start);
-    expect(mixed.startedAt - t.start).toBeLessThanOrEqual(interval + latencyAround(t.start));
-    expect(mixed.endedAt).toBeLessThanOrEqual(t.end + latencyAround(t.end));
-    expect(t.end - mixed.endedAt).toBeLessThanOrEqual(interval + latencyAround(t.end));
+    expect(mixed.startedAt, note).toBeGreaterThanOrEqual(t.start);
+    expect(mixed.startedAt - t.start, note).toBeLessThanOrEqual(interval + latencyAround(t.start));
+    expect(mixed.endedAt, note).toBeLessThanOrEqual(t.end + latencyAround(t.end));
+    expect(t.end - mixed.endedAt, note).toBeLessThanOrEqual(interval + latencyAround(t.end));
     expect(v.servedBy['1.0.0']).toBeGreaterThan(0);
     expect(v.servedBy['2.0.0']).toBeGreaterThan(0);
     const last = [...samples].sort((a, b) => a.endMs - b.endMs).slice(-20);
     expect(last.every((s) => s.version === '2.0.0')).toBe(true);
   });
 
-  it('classifies a hang as timeouts when timeoutMs is short', async (test) => {
-    const { server, samples } = await experiment(test, [{ mode: 'hang', fromMs: 200, toMs: 500 }], 800, {
-      timeoutMs: 150,
-    });
-    const t = truth(server);
-    const failed = samples.filter((s) => s.outcome !== 'ok');
-    expect(failed.length).toBeGreaterThan(50);
+  it('classifies a hang as timeouts when timeoutMs is short', async () => {
+    const run = await experiment([{ mode: 'hang', fromMs: 200, toMs: 500 }], 800, [{ timeoutMs: 150 }]);
+    const failed = run.samples.filter((s) => s.outcome !== 'ok');
+    expect(failed.length, run.note).toBeGreaterThan(50);
     expect(failed.every((s) => s.outcome === 'timeout')).toBe(true);
     for (const s of failed) {
       expect(s.endMs - s.startMs).toBeGreaterThanOrEqual(149);
-      expect(s.endMs - s.startMs).toBeLessThan(1000);
+      expect(s.endMs - s.startMs, run.note).toBeLessThan(1000 + run.stallMs);
     }
-    expectDowntimeMatches(samples, t);
+    expectDowntimeMatches(run, truth(run.server));
   });
 
-  it('classifies reset connections as reset', async (test) => {
-    const { server, samples } = await experiment(test, [{ mode: 'reset', fromMs: 200, toMs: 400 }], 600);
-    const intervals = expectDowntimeMatches(samples, truth(server));
+  it('classifies reset connections as reset', async () => {
+    const run = await experiment([{ mode: 'reset', fromMs: 200, toMs: 400 }], 600);
+    const intervals = expectDowntimeMatches(run, truth(run.server));
     for (const i of intervals) expect(Object.keys(i.failureClasses)).toEqual(['reset']);
   });
 });

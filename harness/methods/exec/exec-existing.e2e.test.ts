@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +49,7 @@ readiness: { path: /readyz }
 existing:
   urls: ["${url}"]
 exec:
-  install: [[sh, -c, "printf %s {{version}} > version.txt"]]
+  install: [[sh, -c, "printf %s {{version}} > version.txt", sh, "--db-url=postgres://deploy:s3cretpw@db.internal/app", "--password=s3cretpw"]]
   upgrade:
     - [sh, -c, "test {{version}} != 3.0.0 || { echo 'migration failed' >&2; exit 1; }"]
     - [sh, -c, "touch down; sleep 0.6; printf %s {{version}} > version.txt; rm down"]
@@ -104,5 +104,20 @@ axes:
     expect(broken!.checks.find((c) => c.name === 'upgrade')?.message).toContain('migration failed');
     expect(broken!.rollback).toMatchObject({ attempted: true, succeeded: true });
     expect(record.exitCode).toBe(1);
+
+    // the commands carried a password twice; no report or log may show it
+    const files = (await readdir(join(dir, 'reports'), { recursive: true, withFileTypes: true })).filter(
+      (f) => f.isFile(),
+    );
+    expect(files.length).toBeGreaterThan(5);
+    for (const f of files) {
+      const text = await readFile(join(f.parentPath, f.name), 'utf8');
+      expect(text, f.name).not.toContain('s3cretpw');
+    }
+    const execLog = await readFile(
+      join(dir, 'reports', 'exec', ok!.artifactsDir, 'logs', 'exec.log'),
+      'utf8',
+    );
+    expect(execLog).toContain('--password=***');
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import type { RunContext } from '../../common/context.js';
 import { ProductError, UsageError } from '../../common/errors.js';
 import { runCommand } from '../../common/exec.js';
 import { pollUntil } from '../../common/poll.js';
+import { redactDeep } from '../../common/redact.js';
 import { expandArgv, expandRecord } from '../../common/template.js';
 import type { Argv, ExecMethodConfig } from '../../config/types.js';
 import { probeVersion } from '../../observe/version-probe.js';
@@ -96,7 +97,10 @@ class ExecInstallation implements Installation {
   }
 
   async collectDiagnostics(dir: string): Promise<void> {
-    await writeFile(join(dir, 'exec-history.json'), `${JSON.stringify(this.#history, null, 2)}\n`);
+    await writeFile(
+      join(dir, 'exec-history.json'),
+      `${JSON.stringify(redactDeep(this.#history), null, 2)}\n`,
+    );
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -85,6 +85,8 @@ class LocalInstallation implements Installation {
         database: service.postgres.database,
         logFile: join(this.#logsDir, `${service.name}.log`),
         runAs: this.platform.runAs,
+        signal: ctx.signal,
+        spawn: (argv, opts) => this.platform.processes.start(`postgres-${service.name}`, argv, opts),
       });
       this.#databases.push({ name: service.name, db });
       this.#vars[`services.${service.name}.url`] = db.url;

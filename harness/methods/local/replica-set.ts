@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunContext } from '../../common/context.js';
-import { ProductError, TimeoutError } from '../../common/errors.js';
+import { InfraError, ProductError, TimeoutError } from '../../common/errors.js';
 import type { ManagedProcess } from '../../common/exec.js';
 import { pollUntil } from '../../common/poll.js';
 import { freePort } from '../../common/ports.js';
@@ -91,10 +92,12 @@ export class ReplicaSet {
     standbyUrl?: string,
   ): Promise<void> {
     const { front, readyTimeoutMs, service } = this.options;
-    const exited = process.exited.then((exit) => {
-      throw new ProductError(
-        `replica ${id} exited (code ${exit.code ?? 'none'}, signal ${exit.signal ?? 'none'}) before it became ready; see logs/${id}.log`,
-      );
+    const exited = process.exited.then(async (exit) => {
+      const what = `replica ${id} exited (code ${exit.code ?? 'none'}, signal ${exit.signal ?? 'none'}) before it became ready; see logs/${id}.log`;
+      // The port was free when we picked it; another program took it first. Not the product's fault.
+      const log = await readFile(join(this.options.logsDir, `${id}.log`), 'utf8').catch(() => '');
+      if (log.includes('EADDRINUSE')) throw new InfraError(`${what} (its port was taken by another program)`);
+      throw new ProductError(what);
     });
     try {
       const ready = standbyUrl

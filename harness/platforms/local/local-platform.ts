@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunContext } from '../../common/context.js';
+import { redactDeep } from '../../common/redact.js';
 import type { Platform, PlatformCreateOptions, StartedPlatform } from '../platform.js';
 import { resolveRunAsUser } from './postgres.js';
 import { ProcessGroup } from './process-group.js';
@@ -36,12 +37,14 @@ export class StartedLocalPlatform implements StartedPlatform {
       running: process.running,
       argv: process.argv,
     }));
-    await writeFile(join(dir, 'local-processes.json'), `${JSON.stringify(processes, null, 2)}\n`);
+    await writeFile(join(dir, 'local-processes.json'), `${JSON.stringify(redactDeep(processes), null, 2)}\n`);
   }
 
+  /** Called after the installation's teardown (which stops PostgreSQL cleanly first). */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    // Every process (and its descendants) is gone before the folder they may write into is removed.
     await this.processes.stopAll(5000);
     await rm(this.workDir, { recursive: true, force: true });
   }
@@ -51,8 +54,9 @@ export class LocalPlatform implements Platform {
   readonly name = 'local' as const;
 
   async create(options: PlatformCreateOptions, ctx: RunContext): Promise<StartedLocalPlatform> {
-    const workDir = await mkdtemp(join(tmpdir(), `upgrade-harness-${options.cell.id.slice(0, 40)}-`));
+    // Everything that can fail comes before the folder exists: nothing would remove it.
     const runAs = await resolveRunAsUser();
+    const workDir = await mkdtemp(join(tmpdir(), `upgrade-harness-${options.cell.id.slice(0, 40)}-`));
     ctx.logger.info({ workDir, runAs }, 'local platform ready');
     return new StartedLocalPlatform(`${ctx.runId}/${ctx.cellId}`, workDir, runAs);
   }

