@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../common/run-record.js';
 import { startCli } from '../testing/cli.js';
-import { processesWithMark } from '../testing/leftovers.js';
+import { processesWithMark, waitFor } from '../testing/leftovers.js';
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -17,16 +17,6 @@ function refused(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(true));
   });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('Ctrl-C', () => {
@@ -63,13 +53,13 @@ describe('Ctrl-C', () => {
         expect((await processesWithMark(mark)).length).toBeGreaterThanOrEqual(5);
       } else {
         // PostgreSQL is up (the CLI and the postmaster carry the mark), the replicas are not yet
-        await until(
+        await waitFor(
           async () =>
             (await processesWithMark(mark)).some((p) => /\/bin\/postgres /.test(p.cmdline))
               ? true
               : undefined,
-          90_000,
           'PostgreSQL to start',
+          90_000,
         );
       }
       cli.child.kill('SIGINT');

@@ -18,3 +18,26 @@ export async function processesWithMark(mark: string): Promise<Array<{ pid: numb
   }
   return found;
 }
+
+/** Live (not zombie) pids whose process group is `pgid`, from /proc. */
+export async function groupMembers(pgid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] !== 'Z' && Number(fields[2]) === pgid) found.push(Number(entry));
+  }
+  return found;
+}
+
+/** Polls `probe` until it returns a value (not undefined); fails after `ms`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 10_000): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,26 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { groupMembers, waitFor } from '../../testing/leftovers.js';
 import { ProcessGroup } from './process-group.js';
-
-/** Live (not zombie) pids whose process group is `pgid`, from /proc. */
-async function groupMembers(pgid: number): Promise<number[]> {
-  const found: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] !== 'Z' && Number(fields[2]) === pgid) found.push(Number(entry));
-  }
-  return found;
-}
-
-async function waitFor(probe: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (!(await probe())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('ProcessGroup', () => {
   const started: number[] = [];
@@ -45,7 +25,10 @@ describe('ProcessGroup', () => {
     );
     started.push(polite.pid, stubborn.pid);
     for (const p of [polite, stubborn]) {
-      await waitFor(async () => (await groupMembers(p.pid)).length >= 3, `the sleeps of ${p.pid}`);
+      await waitFor(
+        async () => (await groupMembers(p.pid)).length >= 3 || undefined,
+        `the sleeps of ${p.pid}`,
+      );
     }
     expect(group.list().map((m) => m.name)).toEqual(['polite', 'stubborn']);
 
@@ -69,7 +52,7 @@ describe('ProcessGroup', () => {
     const second = await group.start('db', ['sh', '-c', 'exit 0'], {});
     started.push(second.pid);
     expect(await second.exited).toEqual({ code: 0, signal: null });
-    await waitFor(async () => group.list().length === 0, 'the member to leave');
+    await waitFor(async () => group.list().length === 0 || undefined, 'the member to leave');
     await group.stopAll(1000);
   }, 20_000);
 });
