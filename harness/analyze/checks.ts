@@ -70,13 +70,21 @@ export function errorBudgetCheck(budget: ErrorBudget): Check {
   };
 }
 
-/** Who answered the ok requests that started inside the named phase(s). */
-function versionsIn(
+/** Who answered the ok requests that started inside a phase: all of them, and those not from the expected version. */
+export interface PhaseVersions {
+  total: number;
+  wrong: number;
+  /** The other versions and their counts (`unknown` when none was read). */
+  others: Record<string, number>;
+}
+
+/** PhaseVersions of the ok samples that started inside the named phase(s) (the array-based form). */
+export function versionsInPhase(
   samples: readonly Sample[],
   phases: readonly PhaseRecord[],
   phase: PhaseName,
   expected: string,
-) {
+): PhaseVersions {
   let total = 0;
   const others: Record<string, number> = {};
   for (const s of samples) {
@@ -91,16 +99,15 @@ function versionsIn(
   return { total, wrong, others };
 }
 
-function versionMessage(phase: string, expected: string, v: ReturnType<typeof versionsIn>): string {
+function versionMessage(phase: string, expected: string, v: PhaseVersions): string {
   if (v.total === 0)
     return `${phase}: no successful responses to check the serving version against ${expected}`;
   if (v.wrong === 0) return `${phase}: ${v.total} of ${v.total} responses from ${expected}`;
   return `${phase}: ${v.wrong} of ${v.total} responses not from ${expected} (${classCounts(v.others)})`;
 }
 
-/** All ok responses of the settle phase came from `to` (and there were some). */
-export function versionCheck(samples: readonly Sample[], phases: readonly PhaseRecord[], to: string): Check {
-  const v = versionsIn(samples, phases, 'settle', to);
+/** All ok responses of the settle phase (`v`) came from `to` (and there were some). */
+export function versionCheck(v: PhaseVersions, to: string): Check {
   return {
     name: 'version',
     // Nothing to judge is a measurement gap, not a finding about the product.
@@ -112,10 +119,9 @@ export function versionCheck(samples: readonly Sample[], phases: readonly PhaseR
   };
 }
 
-/** The rollback finished, and every ok response of the verify-rollback phase came from `from`. */
+/** The rollback finished, and every ok response of the verify-rollback phase (`v`) came from `from`. */
 export function rollbackCheck(
-  samples: readonly Sample[],
-  phases: readonly PhaseRecord[],
+  v: PhaseVersions,
   from: string,
   rollback: { ok: boolean | null; seconds: number | null; error?: string },
 ): Check {
@@ -128,7 +134,6 @@ export function rollbackCheck(
     };
   }
   const took = rollback.seconds === null ? '' : ` in ${rollback.seconds.toFixed(1)} s`;
-  const v = versionsIn(samples, phases, 'verify-rollback', from);
   return {
     ...base,
     passed: v.total > 0 && v.wrong === 0,

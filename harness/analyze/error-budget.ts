@@ -47,11 +47,12 @@ export function computeErrorBudget(
     budget.lastFailureAt = Math.max(budget.lastFailureAt ?? s.startMs, s.startMs);
   }
   budget.allowedFailures = (1 - target) * budget.requests;
-  budget.consumedRatio = consumed(budget.failures, budget.allowedFailures);
+  budget.consumedRatio = consumedRatio(budget.failures, budget.allowedFailures);
   return budget;
 }
 
-function consumed(failures: number, allowed: number): number {
+/** failures / allowed: 0 without failures, BUDGET_EXHAUSTED_RATIO when some happened but none were allowed. */
+export function consumedRatio(failures: number, allowed: number): number {
   if (failures === 0) return 0;
   if (allowed <= 0) return BUDGET_EXHAUSTED_RATIO;
   return failures / allowed;

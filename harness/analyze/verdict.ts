@@ -6,9 +6,10 @@ import type {
   CheckCategory,
   DataIntegrity,
 } from '../common/run-record.js';
-import type { Outcome, PhaseRecord, Sample } from '../common/sample.js';
+import type { PhaseRecord, Sample } from '../common/sample.js';
 import type { SloConfig } from '../config/types.js';
 import type { LoadSummary } from '../load/load-driver.js';
+import type { CellMeasures } from './cell-measures.js';
 import {
   dataIntegrityCheck,
   downtimeCheck,
@@ -19,14 +20,14 @@ import {
   upgradeCheck,
   versionCheck,
 } from './checks.js';
-import { computeDowntime, downtimeSeconds } from './downtime.js';
-import { computeErrorBudget } from './error-budget.js';
-import { computeLatency } from './latency.js';
-import { phaseAt, phaseSpan, upgradeWindow } from './phases.js';
-import { computeVersions } from './versions.js';
+import { downtimeSeconds } from './downtime.js';
+import type { FoldedCell } from './fold.js';
+import { foldSamples } from './fold-samples.js';
+import { measureFolded } from './measure-folded.js';
+import { phaseSpan, upgradeWindow } from './phases.js';
 
-export interface CellAnalysisInput {
-  samples: readonly Sample[];
+/** What the verdict needs besides the traffic. */
+export interface CellJudgeInput {
   phases: readonly PhaseRecord[];
   slo: SloConfig;
   from: string;
@@ -39,6 +40,10 @@ export interface CellAnalysisInput {
   expected?: CellExpectation;
   /** The harness, its infrastructure, Ctrl-C or a deadline ended the cell early. */
   error?: { phase: string; message: string; kind: 'infra' | 'interrupted' | 'timedout' };
+}
+
+export interface CellAnalysisInput extends CellJudgeInput {
+  samples: readonly Sample[];
 }
 
 export type CellAnalysis = Pick<
@@ -56,29 +61,47 @@ export type CellAnalysis = Pick<
   | 'dataIntegrity'
   | 'load'
   | 'checks'
+  | 'timeline'
 > & {
   /** Why checks were left out (things that never happened are not judged). */
   notes: string[];
 };
 
-const ERROR_STATUS: Record<NonNullable<CellAnalysisInput['error']>['kind'], CellStatus> = {
+const ERROR_STATUS: Record<NonNullable<CellJudgeInput['error']>['kind'], CellStatus> = {
   infra: 'errored',
   interrupted: 'interrupted',
   timedout: 'timedout',
 };
 
 /**
+ * The verdict of one cell from an array of samples: folds them (see foldSamples) and judges the
+ * folded cell, so it equals what analyzeFolded gives for the same samples streamed.
+ */
+export function analyzeCell(input: CellAnalysisInput): CellAnalysis {
+  const { samples, ...rest } = input;
+  return analyzeFolded(foldSamples(samples, input.phases), rest);
+}
+
+/** The verdict of one cell from its folded traffic (CellFold.finish()). Pure. */
+export function analyzeFolded(folded: FoldedCell, input: CellJudgeInput): CellAnalysis {
+  const measures = measureFolded(folded, {
+    phases: input.phases,
+    successRatio: input.slo.successRatio,
+    from: input.from,
+    to: input.to,
+  });
+  return judgeCell(measures, input);
+}
+
+/**
  * The verdict of one cell from what was measured. Pure: every input is a parameter. Status: an
  * error → errored/interrupted/timedout; a failed upgrade → failed (upgrade-failed); a failed load
  * self-check → inconclusive; any other failed check → failed (its category); else passed.
  */
-export function analyzeCell(input: CellAnalysisInput): CellAnalysis {
-  const { samples, phases, slo, error } = input;
+export function judgeCell(m: CellMeasures, input: CellJudgeInput): CellAnalysis {
+  const { phases, slo, error } = input;
   const notes: string[] = [];
-  const downtime = computeDowntime(samples).map((i) => ({
-    ...i,
-    phase: phaseAt(phases, i.startedAt)?.name ?? 'none',
-  }));
+  const downtime = m.downtime;
   // The SLO judges the upgrade window; a rollback's outage is reported with the rollback.
   const window = upgradeWindow(phases);
   const upgradeDowntime = window
@@ -89,12 +112,10 @@ export function analyzeCell(input: CellAnalysisInput): CellAnalysis {
   const rollbackDowntime = rollbackSpan
     ? downtimeSeconds(downtime.filter((i) => i.startedAt >= rollbackSpan.start))
     : undefined;
-  const errorBudget = computeErrorBudget(samples, phases, slo.successRatio);
-  const rollbackStart = phaseSpan(phases, 'rollback')?.start;
-  const versions = computeVersions(samples, input.from, input.to, rollbackStart);
+  const errorBudget = m.errorBudget;
   const hasUpgradePhase = phaseSpan(phases, 'upgrade') !== null;
   const load = loadCheck(input.load, slo, hasUpgradePhase && input.upgrade.ok ? errorBudget.requests : null);
-  const measured = samples.length > 0 || !error;
+  const measured = m.total > 0 || !error;
 
   const checks: Check[] = [];
   if (error?.kind === 'infra') {
@@ -117,19 +138,21 @@ export function analyzeCell(input: CellAnalysisInput): CellAnalysis {
   } else {
     notes.push('no downtime or error-budget check: no traffic was measured');
   }
+  if (m.lateSamples > 0)
+    notes.push(
+      `downtime: ${m.lateSamples} samples completed later than their timeout allows and were left out of the downtime runs`,
+    );
   if (!input.upgrade.ok) notes.push('no version check: the upgrade did not complete');
   else if (error && phaseSpan(phases, 'settle') === null)
     notes.push('no version check: the cell ended before settle');
-  else checks.push(versionCheck(samples, phases, input.to));
-  if (input.rollback.attempted) checks.push(rollbackCheck(samples, phases, input.from, input.rollback));
+  else checks.push(versionCheck(m.settleVersions, input.to));
+  if (input.rollback.attempted) checks.push(rollbackCheck(m.rollbackVersions, input.from, input.rollback));
   if (input.ledger) checks.push(dataIntegrityCheck(input.ledger));
   else notes.push('no data-integrity check: no data ledger was verified');
   if (input.load.scheduled > 0 || !error) checks.push(loadCheckAsCheck(load, slo));
 
   const { status, reason } = verdict(input, checks, load.ok ? undefined : load.reason);
   const rollbackCheckResult = checks.find((c) => c.name === 'rollback');
-  const byOutcome: Partial<Record<Outcome, number>> = {};
-  for (const s of samples) byOutcome[s.outcome] = (byOutcome[s.outcome] ?? 0) + 1;
 
   const analysis: CellAnalysis = {
     status,
@@ -138,13 +161,13 @@ export function analyzeCell(input: CellAnalysisInput): CellAnalysis {
     downtime,
     errorBudget,
     requests: {
-      total: samples.length,
-      failed: samples.length - (byOutcome.ok ?? 0),
+      total: m.total,
+      failed: m.total - (m.byOutcome.ok ?? 0),
       dropped: input.load.dropped,
-      byOutcome,
+      byOutcome: m.byOutcome,
     },
-    latency: computeLatency(samples, phases),
-    versions,
+    latency: m.latency,
+    versions: m.versions,
     rollback: {
       attempted: input.rollback.attempted,
       succeeded: rollbackCheckResult ? rollbackCheckResult.passed : null,
@@ -157,12 +180,13 @@ export function analyzeCell(input: CellAnalysisInput): CellAnalysis {
     checks,
     notes,
   };
+  if (m.timeline) analysis.timeline = m.timeline;
   if (reason !== undefined) analysis.reason = reason;
   return analysis;
 }
 
 function verdict(
-  input: CellAnalysisInput,
+  input: CellJudgeInput,
   checks: readonly Check[],
   loadProblem: string | undefined,
 ): { status: CellStatus; reason?: string } {

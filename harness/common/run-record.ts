@@ -109,6 +109,30 @@ export interface CellExpectation {
   reason?: CheckCategory;
 }
 
+/** One time bucket of a cell's traffic, by the requests' start. */
+export interface TimelineBucket {
+  /** Bucket start, epoch ms. */
+  t: number;
+  total: number;
+  failed: number;
+  byOutcome: Partial<Record<Outcome, number>>;
+  /** Serving version of the ok responses (`unknown` when none was read). */
+  byVersion: Record<string, number>;
+  /** Latency of the ok responses from the intended start (2 significant digits); null without any. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** Requests and failures per endpoint class (absent when the bucket is empty). */
+  byClass?: Record<string, { total: number; failed: number }>;
+}
+
+/** The cell's traffic in time buckets, for charts and burn rates; every bucket from the first to the last request. */
+export interface CellTimeline {
+  bucketMs: number;
+  /** Origin of the bucket grid (bucket k starts at startedAt + k × bucketMs). */
+  startedAt: number;
+  buckets: TimelineBucket[];
+}
+
 export interface CellRecord {
   id: string;
   axes: Record<string, string>;
@@ -137,6 +161,8 @@ export interface CellRecord {
   dataIntegrity: DataIntegrity;
   load: LoadCheck;
   checks: Check[];
+  /** Traffic over time in buckets (absent for cells that measured nothing). */
+  timeline?: CellTimeline;
   /** Why some checks were not made (things that never happened are not judged). */
   notes?: string[];
   error?: { phase: string; message: string };

@@ -82,6 +82,10 @@ const trafficSchema = z.strictObject({
   maxInFlight: positiveInt.default(256),
   endpoints: z.array(endpointSchema).min(1),
   writer: writerSchema.optional(),
+  rawSamples: z.boolean().default(false).meta({
+    description:
+      'Also write every sample to cells/<id>/samples.ndjson.gz (gzipped NDJSON) for offline analysis; the analysis itself folds samples in constant memory.',
+  }),
 });
 
 const profileSchema = z.strictObject({

@@ -44,6 +44,8 @@ export interface TrafficConfig {
   maxInFlight: number;
   endpoints: EndpointConfig[];
   writer?: WriterConfig;
+  /** Also write every sample to `cells/<id>/samples.ndjson.gz`. */
+  rawSamples: boolean;
 }
 
 export interface ProfileConfig {

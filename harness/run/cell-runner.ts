@@ -1,16 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyzeCell, type CellAnalysisInput } from '../analyze/index.js';
+import { analyzeFolded, type CellAnalysisInput, CellFold } from '../analyze/index.js';
 import { type Clock, sleep } from '../common/clock.js';
 import type { RunContext } from '../common/context.js';
 import { errorMessage, HarnessError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { redactDeep } from '../common/redact.js';
 import type { CellRecord, DataIntegrity } from '../common/run-record.js';
-import type { PhaseName, PhaseStatus, Sample, TimelineEvent } from '../common/sample.js';
+import type { PhaseName, PhaseStatus, TimelineEvent } from '../common/sample.js';
 import type { CellPlan, ScenarioConfig, StrategyOptions } from '../config/types.js';
 import { verifyLedger } from '../load/builtin/verify-ledger.js';
 import type { LoadDriver, LoadSummary, RunningLoad } from '../load/load-driver.js';
+import { RawSampleWriter } from '../load/raw-samples.js';
 import type { Installation, Method } from '../methods/method.js';
 import type { Platform, StartedPlatform } from '../platforms/platform.js';
 import { PhaseRunner } from './phase-runner.js';
@@ -61,10 +62,20 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
       logger.info({ kind }, message);
     },
   });
-  const phases = new PhaseRunner(deps.signal, deps.clock, logger, (phase, state) =>
-    deps.onPhase?.(cell.id, phase, state),
-  );
   const { scenario } = deps;
+  // Samples are folded as they arrive (constant memory); phase starts and ends split the fold.
+  const fold = new CellFold({ timeoutMs: scenario.traffic.timeoutMs });
+  let collecting = true;
+  const onPhase = (phase: PhaseName, state: 'started' | PhaseStatus) => {
+    try {
+      if (collecting && state === 'started') fold.markPhase(phase, deps.clock.now());
+      else if (collecting) fold.endPhase(deps.clock.now());
+    } catch (err) {
+      logger.warn({ phase, err: errorMessage(err) }, 'phase mark not folded');
+    }
+    deps.onPhase?.(cell.id, phase, state);
+  };
+  const phases = new PhaseRunner(deps.signal, deps.clock, logger, onPhase);
   const timing = scenario.timing;
   const startedAt = deps.clock.now();
 
@@ -79,7 +90,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
   let installation: Installation | undefined;
   let load: RunningLoad | undefined;
   let summary: LoadSummary | undefined;
-  const samples: Sample[] = [];
+  let raw: RawSampleWriter | undefined;
   let pump: Promise<void> = Promise.resolve();
   let upgrade: CellAnalysisInput['upgrade'] = { ok: false, error: 'not attempted' };
   const rollback: CellAnalysisInput['rollback'] = { attempted: false, ok: null, seconds: null };
@@ -134,10 +145,17 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     phases.defer('load', stopLoad);
     const profile = loadProfileFor(scenario, cell.profile);
     const baseline = await phases.run('baseline', (timing.baselineSeconds + 30) * 1000, async (signal) => {
+      if (scenario.traffic.rawSamples) raw = new RawSampleWriter(join(artifactDir, 'samples.ndjson.gz'));
       load = await deps.load.start({ baseUrls: installation!.endpoints }, profile, ctxFor(deps.signal));
       const running = load;
+      const rawOut = raw;
       pump = (async () => {
-        for await (const sample of running.samples()) samples.push(sample);
+        for await (const sample of running.samples()) {
+          // After the analysis began (a load that would not stop), samples are drained, not kept.
+          if (!collecting) continue;
+          fold.add(sample);
+          if (rawOut && !rawOut.write(sample)) await rawOut.drained();
+        }
       })();
       await sleep(timing.baselineSeconds * 1000, signal);
     });
@@ -223,9 +241,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
 
   // Diagnostics and teardown run whatever happened, with the run signal ignored: they must finish.
   const never = new AbortController().signal;
-  const finalRunner = new PhaseRunner(never, deps.clock, logger, (phase, state) =>
-    deps.onPhase?.(cell.id, phase, state),
-  );
+  const finalRunner = new PhaseRunner(never, deps.clock, logger, onPhase);
   await finalRunner.run('diagnostics', 60_000, async () => {
     const dir = join(artifactDir, 'diagnostics');
     const results = await Promise.allSettled([
@@ -243,9 +259,16 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
   if (!torn.ok) error ??= { phase: 'teardown', message: errorMessage(torn.error), kind: 'infra' };
   if (deps.signal.aborted && !error) error = { phase: 'run', message: 'interrupted', kind: 'interrupted' };
 
-  samples.sort((a, b) => a.startMs - b.startMs);
-  const analysis = analyzeCell({
-    samples,
+  collecting = false;
+  if (raw) {
+    try {
+      const written = await raw.close();
+      logger.info({ file: written.path, samples: written.samples }, 'raw samples written');
+    } catch (err) {
+      logger.warn({ err: errorMessage(err) }, 'raw samples could not be written');
+    }
+  }
+  const analysis = analyzeFolded(fold.finish(), {
     phases: phases.phases,
     slo: scenario.slo,
     from: cell.path.from,

@@ -5,9 +5,9 @@ import { HarnessError } from '../../common/errors.js';
 import type { ConnectionMode, Sample } from '../../common/sample.js';
 import type { EndpointConfig } from '../../config/types.js';
 import type { LoadDriver, LoadProfile, LoadSummary, LoadTarget, RunningLoad } from '../load-driver.js';
-import { SampleQueue } from './sample-queue.js';
+import { SampleQueue } from '../sample-queue.js';
+import { SmoothWeightedRoundRobin } from '../weighted-round-robin.js';
 import { sendRequest } from './send-request.js';
-import { SmoothWeightedRoundRobin } from './weighted-round-robin.js';
 
 /** The writer's requests appear in samples as this endpoint, class and connection. */
 export const WRITER_ENDPOINT = 'writer';

@@ -1,0 +1,220 @@
+import type { RunContext } from '../../common/context.js';
+import { redact } from '../../common/redact.js';
+import type { ConnectionMode, Sample } from '../../common/sample.js';
+import { ArrivalScheduler } from '../arrival-scheduler.js';
+import type { LoadSummary, RunningLoad } from '../load-driver.js';
+import { SampleQueue } from '../sample-queue.js';
+import { SmoothWeightedRoundRobin } from '../weighted-round-robin.js';
+import { SqlConnections } from './sql-connections.js';
+import { ensureLedgerTable, writeLedgerKey } from './sql-ledger.js';
+import {
+  DEFAULT_POOL_SIZE,
+  DEFAULT_VERSION_QUERY,
+  type SqlLoadProfile,
+  type SqlStatement,
+  validateSqlProfile,
+} from './sql-profile.js';
+import { runTransaction } from './sql-transaction.js';
+
+/** The writer's transactions appear in samples as this endpoint, class and connection. */
+export const SQL_WRITER_ENDPOINT = 'writer';
+export const SQL_WRITER_CLASS = 'write';
+
+/**
+ * Open-model SQL load on node-postgres. The load driver interface's target and profile are HTTP
+ * shaped, so this driver takes an SqlLoadProfile and returns the same RunningLoad and Sample model:
+ * each connection mode (and the writer) has its own constant-arrival schedule, transactions start
+ * when due whether or not earlier ones have answered, and latency counts from the intended start.
+ */
+export class SqlLoadDriver {
+  readonly name = 'sql';
+
+  start(profile: SqlLoadProfile, ctx: RunContext): Promise<RunningLoad> {
+    return startSqlLoad(profile, ctx);
+  }
+}
+
+/**
+ * Validates the profile, creates the writer's table when there is a writer, and starts the load.
+ * Aborting `ctx.signal` stops scheduling; `stop()` must still be called to collect the summary,
+ * close the connections and end `samples()`.
+ */
+export async function startSqlLoad(profile: SqlLoadProfile, ctx: RunContext): Promise<RunningLoad> {
+  validateSqlProfile(profile);
+  if (profile.writer) await ensureLedgerTable(profile.url, profile.writer.table, profile.timeoutMs);
+  const load = new SqlRunningLoad(profile, ctx);
+  load.begin();
+  return load;
+}
+
+type Arrival =
+  | { kind: 'statement'; connection: ConnectionMode; pick: SmoothWeightedRoundRobin<SqlStatement> }
+  | { kind: 'writer' };
+
+class SqlRunningLoad implements RunningLoad {
+  private readonly queue = new SampleQueue<Sample>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly acked: string[] = [];
+  private readonly connections: SqlConnections;
+  private readonly scheduler: ArrivalScheduler<Arrival>;
+  private sent = 0;
+  private dropped = 0;
+  private inFlight = 0;
+  private writeCounter = 0;
+  private stopping: Promise<LoadSummary> | null = null;
+  private samplesTaken = false;
+
+  constructor(
+    private readonly profile: SqlLoadProfile,
+    private readonly ctx: RunContext,
+  ) {
+    this.connections = new SqlConnections({
+      url: profile.url,
+      poolSize: profile.poolSize ?? DEFAULT_POOL_SIZE,
+      timeoutMs: profile.timeoutMs,
+      versionQuery: profile.versionQuery ?? DEFAULT_VERSION_QUERY,
+      logger: ctx.logger,
+    });
+    const streams: Array<{ ratePerSecond: number; tag: Arrival }> = [];
+    if (profile.rate > 0) {
+      for (const connection of profile.connections) {
+        const pick = new SmoothWeightedRoundRobin(
+          profile.statements.map((s) => ({ item: s, weight: s.weight })),
+        );
+        streams.push({ ratePerSecond: profile.rate, tag: { kind: 'statement', connection, pick } });
+      }
+    }
+    if (profile.writer) streams.push({ ratePerSecond: profile.writer.rate, tag: { kind: 'writer' } });
+    this.scheduler = new ArrivalScheduler<Arrival>({
+      clock: ctx.clock,
+      streams,
+      durationMs: profile.maxDurationMs,
+      signal: ctx.signal,
+      onDue: (arrival, intendedStartMs) => this.dispatch(arrival, intendedStartMs),
+    });
+  }
+
+  begin(): void {
+    this.ctx.logger.debug(
+      { url: redact(this.profile.url), rate: this.profile.rate, connections: this.profile.connections },
+      'sql load started',
+    );
+    this.scheduler.start();
+  }
+
+  samples(): AsyncIterable<Sample> {
+    if (this.samplesTaken) throw new Error('samples() can be called only once');
+    this.samplesTaken = true;
+    return this.queue;
+  }
+
+  acknowledgedKeys(): readonly string[] {
+    return [...this.acked];
+  }
+
+  stop(): Promise<LoadSummary> {
+    this.stopping ??= this.finish();
+    return this.stopping;
+  }
+
+  private async finish(): Promise<LoadSummary> {
+    this.scheduler.end();
+    // Each transaction ends by itself within its timeout (and its connection's close within another).
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.connections.close();
+    const summary: LoadSummary = {
+      startedAt: this.scheduler.startedAt,
+      stoppedAt: this.scheduler.endedAt,
+      targetRate: this.targetRate(),
+      scheduled: this.scheduler.scheduled,
+      sent: this.sent,
+      dropped: this.dropped,
+      scheduleLagP99Ms: this.scheduler.lagP99Ms(),
+      acknowledgedKeys: [...this.acked],
+    };
+    this.queue.close();
+    this.ctx.logger.debug(
+      { ...summary, acknowledgedKeys: summary.acknowledgedKeys.length },
+      'sql load stopped',
+    );
+    return summary;
+  }
+
+  private targetRate(): number {
+    const traffic = this.profile.rate > 0 ? this.profile.rate * this.profile.connections.length : 0;
+    return traffic + (this.profile.writer?.rate ?? 0);
+  }
+
+  private dispatch(arrival: Arrival, intendedStartMs: number): void {
+    const startMs = this.ctx.clock.now();
+    if (this.inFlight >= this.profile.maxInFlight) {
+      this.dropped++;
+      if (arrival.kind === 'statement') arrival.pick.next(); // keep the mix of later arrivals unchanged
+      return;
+    }
+    this.sent++;
+    this.inFlight++;
+    const work =
+      arrival.kind === 'writer'
+        ? this.write(intendedStartMs, startMs)
+        : this.statement(arrival.connection, arrival.pick.next(), intendedStartMs, startMs);
+    const tracked: Promise<void> = work
+      .catch((err: unknown) => this.ctx.logger.error({ err }, 'sql load: transaction bookkeeping failed'))
+      .finally(() => {
+        this.inFlight--;
+        this.pending.delete(tracked);
+      });
+    this.pending.add(tracked);
+  }
+
+  private async statement(
+    connection: ConnectionMode,
+    statement: SqlStatement,
+    intendedStartMs: number,
+    startMs: number,
+  ): Promise<void> {
+    const result = await runTransaction({
+      connections: this.connections,
+      mode: connection,
+      timeoutMs: this.profile.timeoutMs,
+      clock: this.ctx.clock,
+      body: async (client) => {
+        await client.query(statement.sql, statement.params);
+      },
+    });
+    this.queue.push({
+      sampler: `${statement.name}:${connection}`,
+      endpoint: statement.name,
+      endpointClass: statement.class,
+      connection,
+      intendedStartMs,
+      startMs,
+      ...result,
+    });
+  }
+
+  private async write(intendedStartMs: number, startMs: number): Promise<void> {
+    const writer = this.profile.writer;
+    if (!writer) return;
+    this.writeCounter++;
+    const key = `${this.ctx.runId}-${this.ctx.cellId}-w${this.writeCounter}`;
+    const result = await runTransaction({
+      connections: this.connections,
+      mode: 'reused',
+      timeoutMs: this.profile.timeoutMs,
+      clock: this.ctx.clock,
+      body: (client) => writeLedgerKey(client, writer.table, key),
+    });
+    // Acknowledged = COMMIT answered COMMIT within the deadline.
+    if (result.outcome === 'ok') this.acked.push(key);
+    this.queue.push({
+      sampler: `${SQL_WRITER_ENDPOINT}:reused`,
+      endpoint: SQL_WRITER_ENDPOINT,
+      endpointClass: SQL_WRITER_CLASS,
+      connection: 'reused',
+      intendedStartMs,
+      startMs,
+      ...result,
+    });
+  }
+}
