@@ -23,6 +23,10 @@ export interface CellMeasures {
   downtime: DowntimeInterval[];
   errorBudget: ErrorBudget;
   latency: Record<string, LatencySummary>;
+  /** Phase ('all' too) → endpoint class → latency of its ok samples; keys sorted (see latencyByClass). */
+  latencyByClass: Record<string, Record<string, LatencySummary>>;
+  /** Sampler → the endpoint class of its samples, sorted by sampler. */
+  samplerClasses: Record<string, string>;
   versions: VersionsSummary;
   /** Ok responses that started in settle, against `to`. */
   settleVersions: PhaseVersions;

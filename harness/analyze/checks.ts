@@ -26,9 +26,22 @@ export function downtimeCheck(
   seconds: number,
   slo: SloConfig,
 ): Check {
-  const limit = slo.maxDowntimeSeconds;
+  return downtimeCheckAgainst('downtime', '', intervals, seconds, slo.maxDowntimeSeconds);
+}
+
+/**
+ * A downtime check of `seconds` (the worst sampler's sum of `intervals`) against `limit`; `prefix`
+ * names the class or sampler it is about ("class web: ").
+ */
+export function downtimeCheckAgainst(
+  name: string,
+  prefix: string,
+  intervals: readonly DowntimeInterval[],
+  seconds: number,
+  limit: number,
+): Check {
   const passed = seconds <= limit;
-  let message = `downtime ${seconds3(seconds)} s ≤ ${limit} s allowed`;
+  let message = `${prefix}downtime ${seconds3(seconds)} s ≤ ${limit} s allowed`;
   if (!passed) {
     const sampler = worstSampler(intervals);
     const own = intervals.filter((i) => i.sampler === sampler);
@@ -36,9 +49,9 @@ export function downtimeCheck(
     const last = own[own.length - 1];
     const span = first && last ? `, ${utcTime(first.startedAt)}–${utcTime(last.endedAt)}` : '';
     const count = own.length > 1 ? `, ${own.length} intervals` : '';
-    message = `downtime ${seconds3(seconds)} s > ${limit} s allowed (${sampler} sampler${span}${count})`;
+    message = `${prefix}downtime ${seconds3(seconds)} s > ${limit} s allowed (${sampler} sampler${span}${count})`;
   }
-  return { name: 'downtime', category: 'downtime', passed, value: seconds, limit, message };
+  return { name, category: 'downtime', passed, value: seconds, limit, message };
 }
 
 export function errorBudgetCheck(budget: ErrorBudget): Check {

@@ -53,3 +53,45 @@ export function summarize(valuesMs: readonly number[]): LatencySummary {
     h.destroy();
   }
 }
+
+/**
+ * Latency per phase and endpoint class (for per-class latency SLOs): phase → class → summary, plus
+ * 'all' → class over every sample. Only (phase, class) pairs with ok samples appear; both levels'
+ * keys are sorted, so the record does not depend on arrival order.
+ */
+export function computeLatencyByClass(
+  samples: readonly Sample[],
+  phases: readonly PhaseRecord[],
+): Record<string, Record<string, LatencySummary>> {
+  const groups = new Map<string, Map<string, number[]>>();
+  const put = (phase: string, cls: string, ms: number) => {
+    const byClass = groups.get(phase) ?? new Map<string, number[]>();
+    groups.set(phase, byClass);
+    const list = byClass.get(cls);
+    if (list) list.push(ms);
+    else byClass.set(cls, [ms]);
+  };
+  for (const s of samples) {
+    if (s.outcome !== 'ok') continue;
+    const ms = Math.max(0, s.endMs - s.intendedStartMs);
+    put(ALL_PHASES, s.endpointClass, ms);
+    const phase = phaseAt(phases, s.startMs);
+    if (phase) put(phase.name, s.endpointClass, ms);
+  }
+  return sortedNested(groups, summarize);
+}
+
+/** A two-level record with both levels' keys sorted (code-unit order). */
+export function sortedNested<T, R>(
+  groups: ReadonlyMap<string, ReadonlyMap<string, T>>,
+  summarizeOne: (t: T) => R,
+): Record<string, Record<string, R>> {
+  const out: Record<string, Record<string, R>> = {};
+  for (const phase of [...groups.keys()].sort()) {
+    const byClass = groups.get(phase) as ReadonlyMap<string, T>;
+    const entry: Record<string, R> = {};
+    for (const cls of [...byClass.keys()].sort()) entry[cls] = summarizeOne(byClass.get(cls) as T);
+    out[phase] = entry;
+  }
+  return out;
+}

@@ -4,7 +4,7 @@ import type { CellMeasures, MeasureContext } from './cell-measures.js';
 import type { PhaseVersions } from './checks.js';
 import { consumedRatio } from './error-budget.js';
 import { type FoldedCell, type FoldedClass, type FoldedSegment, newLatencyHistogram } from './fold.js';
-import { ALL_PHASES } from './latency.js';
+import { ALL_PHASES, sortedNested } from './latency.js';
 import { OrderedCounts } from './ordered-counts.js';
 import { inPhase, phaseAt, phaseSpan, upgradeWindow } from './phases.js';
 import { UNKNOWN_VERSION, type VersionsSummary } from './versions.js';
@@ -28,6 +28,8 @@ export function measureFolded(folded: FoldedCell, ctx: MeasureContext): CellMeas
     downtime: folded.downtime.map((i) => ({ ...i, phase: phaseAt(phases, i.startedAt)?.name ?? 'none' })),
     errorBudget: foldedErrorBudget(segments, phases, ctx.successRatio),
     latency: foldedLatency(segments, phases),
+    latencyByClass: foldedLatencyByClass(segments, phases),
+    samplerClasses: foldedSamplerClasses(segments),
     versions: foldedVersions(segments, ctx.from, ctx.to, phaseSpan(phases, 'rollback')?.start),
     settleVersions: foldedVersionsIn(segments, phases, 'settle', ctx.to),
     rollbackVersions: foldedVersionsIn(segments, phases, 'verify-rollback', ctx.from),
@@ -120,7 +122,7 @@ export function foldedLatency(
 
 /**
  * Latency per phase and endpoint class (for per-class latency SLOs): phase → class → summary, plus
- * 'all' → class over every sample. Only (phase, class) pairs with ok samples appear.
+ * 'all' → class over every sample. Only (phase, class) pairs with ok samples appear; keys sorted.
  */
 export function foldedLatencyByClass(
   segments: readonly FoldedSegment[],
@@ -130,7 +132,9 @@ export function foldedLatencyByClass(
   const put = (phase: string, cls: string, c: FoldedClass) => {
     const byClass = groups.get(phase) ?? new Map<string, FoldedClass[]>();
     groups.set(phase, byClass);
-    byClass.set(cls, [...(byClass.get(cls) ?? []), c]);
+    const list = byClass.get(cls);
+    if (list) list.push(c);
+    else byClass.set(cls, [c]);
   };
   for (const seg of segments) {
     const phase = phaseAt(phases, seg.startAt)?.name;
@@ -140,12 +144,20 @@ export function foldedLatencyByClass(
       if (phase) put(phase, cls, c);
     }
   }
-  const out: Record<string, Record<string, LatencySummary>> = {};
-  for (const [phase, byClass] of groups) {
-    const entry: Record<string, LatencySummary> = {};
-    for (const [cls, list] of byClass) entry[cls] = summarizeClasses(list);
-    out[phase] = entry;
-  }
+  return sortedNested(groups, summarizeClasses);
+}
+
+/** As samplerClasses: the endpoint class of each sampler (the first seen), sorted by sampler. */
+export function foldedSamplerClasses(segments: readonly FoldedSegment[]): Record<string, string> {
+  const found = new Map<string, { cls: string; first: number }>();
+  for (const seg of segments)
+    for (const [cls, c] of seg.classes)
+      for (const sampler of c.bySampler.keys()) {
+        const had = found.get(sampler);
+        if (!had || c.firstStartMs < had.first) found.set(sampler, { cls, first: c.firstStartMs });
+      }
+  const out: Record<string, string> = {};
+  for (const sampler of [...found.keys()].sort()) out[sampler] = (found.get(sampler) as { cls: string }).cls;
   return out;
 }
 

@@ -3,7 +3,7 @@ import type { CellMeasures, MeasureContext } from './cell-measures.js';
 import { versionsInPhase } from './checks.js';
 import { computeDowntime } from './downtime.js';
 import { computeErrorBudget } from './error-budget.js';
-import { computeLatency } from './latency.js';
+import { computeLatency, computeLatencyByClass } from './latency.js';
 import { phaseAt, phaseSpan } from './phases.js';
 import { computeVersions } from './versions.js';
 
@@ -25,9 +25,23 @@ export function measureSamples(samples: readonly Sample[], ctx: MeasureContext):
     })),
     errorBudget: computeErrorBudget(samples, phases, ctx.successRatio),
     latency: computeLatency(samples, phases),
+    latencyByClass: computeLatencyByClass(samples, phases),
+    samplerClasses: samplerClasses(samples),
     versions: computeVersions(samples, ctx.from, ctx.to, phaseSpan(phases, 'rollback')?.start),
     settleVersions: versionsInPhase(samples, phases, 'settle', ctx.to),
     rollbackVersions: versionsInPhase(samples, phases, 'verify-rollback', ctx.from),
     lateSamples: 0,
   };
+}
+
+/** The endpoint class of each sampler (its first sample's), sorted by sampler. */
+export function samplerClasses(samples: readonly Sample[]): Record<string, string> {
+  const found = new Map<string, { cls: string; first: number }>();
+  for (const s of samples) {
+    const had = found.get(s.sampler);
+    if (!had || s.startMs < had.first) found.set(s.sampler, { cls: s.endpointClass, first: s.startMs });
+  }
+  const out: Record<string, string> = {};
+  for (const sampler of [...found.keys()].sort()) out[sampler] = (found.get(sampler) as { cls: string }).cls;
+  return out;
 }

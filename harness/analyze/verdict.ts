@@ -213,6 +213,7 @@ const AVAILABILITY: ReadonlySet<CheckCategory> = new Set([
   'upgrade-failed',
   'downtime',
   'error-budget',
+  'latency',
   'version',
 ]);
 

@@ -17,6 +17,7 @@ export const CHECK_CATEGORIES = [
   'upgrade-failed',
   'downtime',
   'error-budget',
+  'latency',
   'version',
   'rollback',
   'data-loss',
@@ -123,6 +124,11 @@ export interface TimelineBucket {
   p99Ms: number | null;
   /** Requests and failures per endpoint class (absent when the bucket is empty). */
   byClass?: Record<string, { total: number; failed: number }>;
+  /**
+   * Error-budget burn rate: (failed / total) / (1 − SLO success ratio); 1 spends the budget exactly
+   * as fast as allowed, 0 for an empty bucket, 1e9 for failures under a 100 % target. Set by the analysis.
+   */
+  burnRate?: number;
 }
 
 /** The cell's traffic in time buckets, for charts and burn rates; every bucket from the first to the last request. */

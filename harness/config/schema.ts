@@ -94,6 +94,27 @@ const profileSchema = z.strictObject({
   writerRate: positiveNumber.optional(),
 });
 
+const classSloSchema = z.strictObject({
+  successRatio: ratioSchema.optional().meta({ description: "Success ratio of this class's requests." }),
+  maxDowntimeSeconds: nonNegativeNumber
+    .optional()
+    .meta({ description: 'Allowed downtime of each sampler of this class.' }),
+});
+
+const latencyLimitsShape = {
+  p99Ms: positiveNumber.optional().meta({ description: 'Upper limit of the upgrade phase p99 (ms).' }),
+  p99VsBaseline: positiveNumber.optional().meta({
+    description: 'The upgrade phase p99 may be at most this many times the baseline phase p99 (e.g. 2).',
+  }),
+};
+
+const latencySloSchema = z
+  .strictObject({
+    ...latencyLimitsShape,
+    classes: z.record(z.string().min(1), z.strictObject(latencyLimitsShape)).optional(),
+  })
+  .meta({ description: 'Latency SLO of the upgrade phase: absolute and relative to the baseline phase.' });
+
 const sloSchema = z.strictObject({
   successRatio: ratioSchema.default(0.999).meta({ description: 'Success ratio over the upgrade window.' }),
   maxDowntimeSeconds: nonNegativeNumber.default(0),
@@ -101,6 +122,18 @@ const sloSchema = z.strictObject({
   maxScheduleLagP99Ms: positiveNumber.default(100).meta({
     description: 'Load self-check: p99 of how late requests were sent; above it the cell is inconclusive.',
   }),
+  classes: z
+    .record(z.string().min(1), classSloSchema)
+    .optional()
+    .meta({ description: 'SLOs per endpoint class (traffic.endpoints[].class) over the upgrade window.' }),
+  latency: latencySloSchema.optional(),
+  maxDowntimeSecondsPerSampler: z
+    .record(z.string().min(1), nonNegativeNumber)
+    .optional()
+    .meta({
+      description:
+        'Allowed downtime per sampler, e.g. "list-items:new": 0.5; samplers not listed use the class\'s or the cell\'s maxDowntimeSeconds.',
+    }),
 });
 
 const timingSchema = z.strictObject({

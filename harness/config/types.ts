@@ -62,6 +62,31 @@ export interface SloConfig {
   minAchievedRateRatio: number;
   /** Lateness of the load schedule (p99) above which measurements are not trusted. */
   maxScheduleLagP99Ms: number;
+  /** SLOs per endpoint class, judged over the upgrade window (absent: none). */
+  classes?: Record<string, ClassSloConfig>;
+  /** Latency SLO of the upgrade phase (absent: latency is reported, not judged). */
+  latency?: LatencySloConfig;
+  /** Allowed downtime per sampler (`<endpoint>:<reused|new>`); others use the class's or the cell's limit. */
+  maxDowntimeSecondsPerSampler?: Record<string, number>;
+}
+
+export interface ClassSloConfig {
+  /** Success ratio of this class's requests over the upgrade window. */
+  successRatio?: number;
+  /** Allowed downtime of each sampler of this class (unless the sampler has its own limit). */
+  maxDowntimeSeconds?: number;
+}
+
+export interface LatencyLimits {
+  /** Upper limit of the upgrade phase's p99 in ms. */
+  p99Ms?: number;
+  /** The upgrade phase's p99 may be at most this many times the baseline phase's p99. */
+  p99VsBaseline?: number;
+}
+
+export interface LatencySloConfig extends LatencyLimits {
+  /** Limits per endpoint class (that class's p99s). */
+  classes?: Record<string, LatencyLimits>;
 }
 
 export interface TimingConfig {
