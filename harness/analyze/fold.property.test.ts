@@ -87,7 +87,16 @@ function judgeInput(phases: PhaseRecord[], samples: number, successRatio: number
   const rollback = phases.some((p) => p.name === 'rollback');
   return {
     phases,
-    slo: { successRatio, maxDowntimeSeconds: 0.2, minAchievedRateRatio: 0.9, maxScheduleLagP99Ms: 100 },
+    slo: {
+      successRatio,
+      maxDowntimeSeconds: 0.2,
+      minAchievedRateRatio: 0.9,
+      maxScheduleLagP99Ms: 100,
+      // Every SLO kind, so the per-class, per-sampler and latency checks are compared too.
+      classes: { web: { successRatio: 0.99, maxDowntimeSeconds: 0.5 }, api: { successRatio: 0.9 } },
+      latency: { p99Ms: 200, p99VsBaseline: 1.5, classes: { api: { p99Ms: 100, p99VsBaseline: 2 } } },
+      maxDowntimeSecondsPerSampler: { 'api:new': 0.1 },
+    },
     from: '1',
     to: '2',
     upgrade: { ok: phases.some((p) => p.name === 'settle') },

@@ -10,5 +10,6 @@ export * from './latency.js';
 export * from './measure-folded.js';
 export * from './measure-samples.js';
 export * from './phases.js';
+export * from './slo-checks.js';
 export * from './verdict.js';
 export * from './versions.js';

@@ -12,7 +12,6 @@ import type { LoadSummary } from '../load/load-driver.js';
 import type { CellMeasures } from './cell-measures.js';
 import {
   dataIntegrityCheck,
-  downtimeCheck,
   errorBudgetCheck,
   loadCheck,
   loadCheckAsCheck,
@@ -25,6 +24,7 @@ import type { FoldedCell } from './fold.js';
 import { foldSamples } from './fold-samples.js';
 import { measureFolded } from './measure-folded.js';
 import { phaseSpan, upgradeWindow } from './phases.js';
+import { classErrorBudgetChecks, downtimeChecks, latencyChecks, withBurnRates } from './slo-checks.js';
 
 /** What the verdict needs besides the traffic. */
 export interface CellJudgeInput {
@@ -90,6 +90,7 @@ export function analyzeFolded(folded: FoldedCell, input: CellJudgeInput): CellAn
     from: input.from,
     to: input.to,
   });
+  if (measures.timeline) measures.timeline = withBurnRates(measures.timeline, input.slo.successRatio);
   return judgeCell(measures, input);
 }
 
@@ -133,8 +134,9 @@ export function judgeCell(m: CellMeasures, input: CellJudgeInput): CellAnalysis 
   else if (hasUpgradePhase)
     notes.push(`no upgrade check: the cell ended (${error.kind}) during or before the upgrade`);
   if (measured) {
-    checks.push(downtimeCheck(upgradeDowntime, cellDowntime, slo));
-    checks.push(errorBudgetCheck(errorBudget));
+    checks.push(...downtimeChecks(upgradeDowntime, m.samplerClasses, slo));
+    checks.push(errorBudgetCheck(errorBudget), ...classErrorBudgetChecks(errorBudget, slo));
+    if (hasUpgradePhase) checks.push(...latencyChecks(m, slo, notes));
   } else {
     notes.push('no downtime or error-budget check: no traffic was measured');
   }

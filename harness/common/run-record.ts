@@ -126,7 +126,7 @@ export interface TimelineBucket {
   byClass?: Record<string, { total: number; failed: number }>;
   /**
    * Error-budget burn rate: (failed / total) / (1 − SLO success ratio); 1 spends the budget exactly
-   * as fast as allowed, 0 for an empty bucket, 1e9 for failures under a 100 % target. Set by the analysis.
+   * as fast as allowed, 1e9 for failures under a 100 % target; absent for an empty bucket. Set by the analysis.
    */
   burnRate?: number;
 }

@@ -72,6 +72,12 @@ const EXPECTED: Record<string, Expectation> = {
     path: 'slo.successRatio',
     phrase: 'must be at most 1, got 1.5',
   },
+  's-bad-latency-key.yaml': {
+    line: 19,
+    column: 14,
+    path: 'slo.latency.classes.api.p99ms',
+    phrase: 'unknown key "p99ms" (did you mean "p99Ms"?)',
+  },
   's-bad-http-method.yaml': {
     line: 15,
     column: 30,

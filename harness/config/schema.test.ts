@@ -143,3 +143,47 @@ describe('schema messages', () => {
     });
   });
 });
+
+describe('slo', () => {
+  it('adds no per-class, latency or per-sampler SLO unless written (defaults: as before)', () => {
+    const slo = ScenarioSchema.parse(scenario).slo;
+    expect(slo).toEqual({
+      successRatio: 0.999,
+      maxDowntimeSeconds: 0,
+      minAchievedRateRatio: 0.9,
+      maxScheduleLagP99Ms: 100,
+    });
+  });
+
+  it('reads SLOs per class, latency limits and downtime per sampler', () => {
+    const slo = ScenarioSchema.parse({
+      ...scenario,
+      slo: {
+        classes: { api: { successRatio: 0.99 }, web: { maxDowntimeSeconds: 1 } },
+        latency: { p99Ms: 500, p99VsBaseline: 2, classes: { api: { p99VsBaseline: 1.5 } } },
+        maxDowntimeSecondsPerSampler: { 'list-items:new': 0.5 },
+      },
+    }).slo;
+    expect(slo.classes).toEqual({ api: { successRatio: 0.99 }, web: { maxDowntimeSeconds: 1 } });
+    expect(slo.latency).toEqual({ p99Ms: 500, p99VsBaseline: 2, classes: { api: { p99VsBaseline: 1.5 } } });
+    expect(slo.maxDowntimeSecondsPerSampler).toEqual({ 'list-items:new': 0.5 });
+    expect(slo.successRatio).toBe(0.999);
+  });
+
+  it('rejects bad SLO values and keys with their path', () => {
+    expect(
+      problems(ScenarioSchema, {
+        ...scenario,
+        slo: {
+          classes: { api: { successRatio: 2 } },
+          latency: { p99VsBaseline: 0 },
+          maxDowntimeSecondsPerSampler: { 'a:new': -1 },
+        },
+      }),
+    ).toEqual([
+      'slo.classes.api.successRatio: must be at most 1, got 2',
+      'slo.latency.p99VsBaseline: must be greater than 0, got 0',
+      'slo.maxDowntimeSecondsPerSampler.a:new: must be at least 0, got -1',
+    ]);
+  });
+});

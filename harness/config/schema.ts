@@ -127,13 +127,10 @@ const sloSchema = z.strictObject({
     .optional()
     .meta({ description: 'SLOs per endpoint class (traffic.endpoints[].class) over the upgrade window.' }),
   latency: latencySloSchema.optional(),
-  maxDowntimeSecondsPerSampler: z
-    .record(z.string().min(1), nonNegativeNumber)
-    .optional()
-    .meta({
-      description:
-        'Allowed downtime per sampler, e.g. "list-items:new": 0.5; samplers not listed use the class\'s or the cell\'s maxDowntimeSeconds.',
-    }),
+  maxDowntimeSecondsPerSampler: z.record(z.string().min(1), nonNegativeNumber).optional().meta({
+    description:
+      'Allowed downtime per sampler, e.g. "list-items:new": 0.5; samplers not listed use the class\'s or the cell\'s maxDowntimeSeconds.',
+  }),
 });
 
 const timingSchema = z.strictObject({
