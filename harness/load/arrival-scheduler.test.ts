@@ -84,4 +84,36 @@ describe('ArrivalScheduler', () => {
         }),
     ).toThrow(/positive/);
   });
+  it('poll() hands over what is due without waiting for the timer, also from inside onDue', async () => {
+    const seen: Array<{ at: number; handedAt: number }> = [];
+    let nested = 0;
+    const scheduler: ArrivalScheduler<string> = new ArrivalScheduler({
+      clock: systemClock,
+      streams: [{ ratePerSecond: 1000, tag: 'x' }],
+      durationMs: 10_000,
+      onDue: (_tag, at, handedAt) => {
+        seen.push({ at, handedAt });
+        nested++;
+        scheduler.poll(); // must not re-enter the hand-over
+        nested--;
+        expect(nested).toBe(0);
+      },
+    });
+    scheduler.start();
+    const t0 = scheduler.startedAt;
+    const first = seen.length;
+    const busyUntil = performance.now() + 20;
+    while (performance.now() < busyUntil) {
+      // no timer can fire while this runs
+    }
+    scheduler.poll();
+    expect(seen.length).toBeGreaterThanOrEqual(first + 19);
+    expect(seen.map((s) => Math.round(s.at - t0))).toEqual(Array.from({ length: seen.length }, (_, i) => i));
+    for (const s of seen) expect(s.handedAt).toBeGreaterThanOrEqual(s.at);
+    scheduler.end();
+    const count = seen.length;
+    scheduler.poll();
+    await wait(10);
+    expect(seen.length).toBe(count);
+  });
 });

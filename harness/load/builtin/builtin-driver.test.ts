@@ -145,6 +145,31 @@ describe('BuiltinLoadDriver', () => {
     for (const s of samples) expect(s.endMs - s.startMs).toBeGreaterThanOrEqual(290);
   });
 
+  it('bounds the whole exchange by timeoutMs, even when the body trickles in faster than bodyTimeout', async () => {
+    const { url } = await plainServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let chunks = 0;
+      const drip = setInterval(() => {
+        chunks++;
+        if (chunks >= 40 || res.destroyed) {
+          clearInterval(drip);
+          res.end();
+        } else res.write('x');
+      }, 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    const { samples } = await runFor(
+      await start([url], { rate: 10, maxDurationMs: 50, timeoutMs: 300 }),
+      100,
+    );
+    expect(samples).toHaveLength(1);
+    const [s] = samples as [Sample];
+    expect(s.outcome).toBe('timeout');
+    expect(s.status).toBe(200);
+    expect(s.endMs - s.startMs).toBeGreaterThanOrEqual(290);
+    expect(s.endMs - s.startMs).toBeLessThan(1500); // the drip alone would take 2 s
+  });
+
   it('stops scheduling by itself after maxDurationMs', async () => {
     const server = await scripted();
     const { summary } = await runFor(await start([server.url], { rate: 100, maxDurationMs: 200 }), 400);

@@ -1,13 +1,13 @@
-import { build, type Histogram } from 'hdr-histogram-js';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, Pool } from 'undici';
 import type { RunContext } from '../../common/context.js';
 import { HarnessError } from '../../common/errors.js';
 import type { ConnectionMode, Sample } from '../../common/sample.js';
 import type { EndpointConfig } from '../../config/types.js';
+import { ArrivalScheduler, type ArrivalStream } from '../arrival-scheduler.js';
 import type { LoadDriver, LoadProfile, LoadSummary, LoadTarget, RunningLoad } from '../load-driver.js';
 import { SampleQueue } from '../sample-queue.js';
 import { SmoothWeightedRoundRobin } from '../weighted-round-robin.js';
-import { sendRequest } from './send-request.js';
+import { Exchange, type ExchangeSpec, type RequestResult } from './send-request.js';
 
 /** The writer's requests appear in samples as this endpoint, class and connection. */
 export const WRITER_ENDPOINT = 'writer';
@@ -50,38 +50,52 @@ function validate(target: LoadTarget, profile: LoadProfile): void {
   if (problems.length > 0) throw new HarnessError('CONFIG_INVALID', `builtin load: ${problems.join('; ')}`);
 }
 
-interface Stream {
-  kind: 'traffic' | 'writer';
-  connection: ConnectionMode;
-  intervalMs: number;
-  /** Index of the next request of this stream. */
-  next: number;
-  pick: SmoothWeightedRoundRobin<EndpointConfig> | null;
+type Stream =
+  | { kind: 'traffic'; connection: ConnectionMode; pick: SmoothWeightedRoundRobin<Target> }
+  | { kind: 'writer' };
+
+/** An endpoint with everything a request to it needs, built once. */
+interface Target {
+  endpoint: EndpointConfig;
+  spec: ExchangeSpec;
+  headers: Record<string, string> | undefined;
+  sampler: { reused: string; new: string };
 }
+
+/** One base URL: its origin, path prefix and keep-alive pool. */
+interface Route {
+  origin: string;
+  prefix: string;
+  reused: Dispatcher;
+}
+
+/** What the completion of one request needs to build its sample. */
+interface Meta {
+  sampler: string;
+  endpoint: string;
+  endpointClass: string;
+  connection: ConnectionMode;
+  intendedStartMs: number;
+  startMs: number;
+  writeKey: string | null;
+}
+
+const WRITER_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
 
 class BuiltinRunningLoad implements RunningLoad {
   private readonly queue = new SampleQueue<Sample>();
-  private readonly pending = new Set<Promise<void>>();
-  private readonly lag: Histogram = build({ useWebAssembly: false, numberOfSignificantValueDigits: 3 });
+  private readonly inFlight = new Set<Exchange<Meta>>();
   private readonly acked: string[] = [];
-  private readonly streams: Stream[] = [];
-  private readonly reused: Agent;
+  private readonly scheduler: ArrivalScheduler<Stream>;
+  private readonly routes: Route[];
+  /** A fresh connection per request: no keep-alive, `connection: close` on each request. */
   private readonly fresh: Agent;
-  private readonly baseUrls: string[];
-  private readonly onAbort = () => this.endScheduling(Math.min(this.ctx.clock.now(), this.endAt));
-  private t0 = 0;
-  private endAt = 0;
-  private stoppedAt = 0;
-  private schedulingEnded = false;
-  private timer:
-    | { kind: 'timeout'; handle: NodeJS.Timeout }
-    | { kind: 'immediate'; handle: NodeJS.Immediate }
-    | null = null;
-  private scheduled = 0;
+  private readonly writerSpec: ExchangeSpec;
+  private readonly sweeper: NodeJS.Timeout;
+  private drained: (() => void) | null = null;
   private sent = 0;
   private dropped = 0;
-  private inFlight = 0;
-  private urlCounter = 0;
+  private routeCounter = 0;
   private writeCounter = 0;
   private stopping: Promise<LoadSummary> | null = null;
   private samplesTaken = false;
@@ -91,40 +105,57 @@ class BuiltinRunningLoad implements RunningLoad {
     private readonly profile: LoadProfile,
     private readonly ctx: RunContext,
   ) {
-    this.baseUrls = target.baseUrls.map((u) => u.replace(/\/+$/, ''));
     const connect = { timeout: profile.timeoutMs };
-    this.reused = new Agent({ connect, keepAliveTimeout: 10_000 });
-    // pipelining 0 disables keep-alive; with `connection: close` each request gets its own socket.
+    this.routes = target.baseUrls.map((u) => {
+      const url = new URL(u);
+      return {
+        origin: url.origin,
+        prefix: url.pathname.replace(/\/+$/, ''),
+        reused: new Pool(url.origin, { connect, keepAliveTimeout: 10_000 }),
+      };
+    });
+    // pipelining 0 disables keep-alive; with `reset` (connection: close) each request gets its own socket.
     this.fresh = new Agent({ connect, pipelining: 0 });
+    const versionHeader = profile.versionProbe.header?.toLowerCase() ?? null;
+    this.writerSpec = {
+      expectStatus: WRITER_EXPECT_STATUS,
+      versionProbe: profile.versionProbe,
+      versionHeader,
+    };
+    const streams: ArrivalStream<Stream>[] = [];
     if (profile.rate > 0) {
       for (const connection of profile.connections) {
-        const pick = new SmoothWeightedRoundRobin(
-          profile.endpoints.map((e) => ({ item: e, weight: e.weight })),
-        );
-        this.streams.push({ kind: 'traffic', connection, intervalMs: 1000 / profile.rate, next: 0, pick });
+        const targets = profile.endpoints.map((endpoint) => ({
+          item: {
+            endpoint,
+            spec: { expectStatus: endpoint.expectStatus, versionProbe: profile.versionProbe, versionHeader },
+            headers: endpoint.headers ? { ...endpoint.headers } : undefined,
+            sampler: { reused: `${endpoint.name}:reused`, new: `${endpoint.name}:new` },
+          },
+          weight: endpoint.weight,
+        }));
+        const pick = new SmoothWeightedRoundRobin(targets);
+        streams.push({ ratePerSecond: profile.rate, tag: { kind: 'traffic', connection, pick } });
       }
     }
-    if (profile.writer) {
-      this.streams.push({
-        kind: 'writer',
-        connection: 'reused',
-        intervalMs: 1000 / profile.writer.rate,
-        next: 0,
-        pick: null,
-      });
-    }
+    if (profile.writer) streams.push({ ratePerSecond: profile.writer.rate, tag: { kind: 'writer' } });
+    this.scheduler = new ArrivalScheduler<Stream>({
+      clock: ctx.clock,
+      streams,
+      durationMs: profile.maxDurationMs,
+      signal: ctx.signal,
+      onDue: (stream, intendedStartMs, handedOverMs) => this.dispatch(stream, intendedStartMs, handedOverMs),
+    });
+    // One coarse timer bounds every exchange by timeoutMs (no timer per request); undici's own
+    // connect/headers/body timeouts usually fire first.
+    const period = Math.max(5, Math.min(100, Math.floor(profile.timeoutMs / 4)));
+    this.sweeper = setInterval(this.sweep, period);
+    this.sweeper.unref();
   }
 
   begin(): void {
-    this.t0 = this.ctx.clock.now();
-    this.endAt = this.t0 + this.profile.maxDurationMs;
-    if (this.ctx.signal.aborted) {
-      this.endScheduling(this.t0);
-      return;
-    }
-    this.ctx.signal.addEventListener('abort', this.onAbort, { once: true });
-    this.ctx.logger.debug({ streams: this.streams.length, rate: this.profile.rate }, 'builtin load started');
-    this.tick();
+    this.scheduler.start();
+    this.ctx.logger.debug({ rate: this.profile.rate }, 'builtin load started');
   }
 
   samples(): AsyncIterable<Sample> {
@@ -143,25 +174,25 @@ class BuiltinRunningLoad implements RunningLoad {
   }
 
   private async finish(): Promise<LoadSummary> {
-    if (!this.schedulingEnded) {
-      const now = this.ctx.clock.now();
-      this.dispatchDue(now);
-      this.endScheduling(Math.min(now, this.endAt));
+    this.scheduler.end();
+    // In-flight requests end by themselves within timeoutMs (the sweeper enforces each deadline).
+    if (this.inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
     }
-    // In-flight requests end by themselves within timeoutMs (each has its own deadline).
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-    await Promise.allSettled([this.reused.close(), this.fresh.close()]);
+    clearInterval(this.sweeper);
+    await Promise.allSettled([...this.routes.map((r) => r.reused.close()), this.fresh.close()]);
     const summary: LoadSummary = {
-      startedAt: this.t0,
-      stoppedAt: this.stoppedAt,
+      startedAt: this.scheduler.startedAt,
+      stoppedAt: this.scheduler.endedAt,
       targetRate: this.targetRate(),
-      scheduled: this.scheduled,
+      scheduled: this.scheduler.scheduled,
       sent: this.sent,
       dropped: this.dropped,
-      scheduleLagP99Ms: this.scheduled > 0 ? this.lag.getValueAtPercentile(99) / 1000 : 0,
+      scheduleLagP99Ms: this.scheduler.lagP99Ms(),
       acknowledgedKeys: [...this.acked],
     };
-    this.lag.destroy();
     this.queue.close();
     this.ctx.logger.debug(
       { ...summary, acknowledgedKeys: summary.acknowledgedKeys.length },
@@ -175,144 +206,125 @@ class BuiltinRunningLoad implements RunningLoad {
     return traffic + (this.profile.writer?.rate ?? 0);
   }
 
-  private intended(stream: Stream): number {
-    return this.t0 + stream.next * stream.intervalMs;
-  }
-
-  private readonly tick = (): void => {
-    this.timer = null;
-    if (this.schedulingEnded) return;
+  private readonly sweep = (): void => {
+    if (this.inFlight.size === 0) return;
     const now = this.ctx.clock.now();
-    this.dispatchDue(now);
-    if (now >= this.endAt) {
-      this.endScheduling(this.endAt);
-      return;
-    }
-    let wake = this.endAt;
-    for (const s of this.streams) wake = Math.min(wake, this.intended(s));
-    const delay = wake - this.ctx.clock.now();
-    // setTimeout has millisecond granularity and may fire late: wake early, never sleep through a due request.
-    if (delay >= 2)
-      this.timer = {
-        kind: 'timeout',
-        handle: setTimeout(this.tick, Math.min(Math.floor(delay) - 1, 60_000)),
-      };
-    else this.timer = { kind: 'immediate', handle: setImmediate(this.tick) };
+    for (const exchange of this.inFlight) if (now >= exchange.deadline) exchange.expire();
   };
 
-  /** Dispatches every request intended at or before `now` (and before the end), in intended order. */
-  private dispatchDue(now: number): void {
-    for (;;) {
-      let due: Stream | null = null;
-      let dueAt = Number.POSITIVE_INFINITY;
-      for (const s of this.streams) {
-        const at = this.intended(s);
-        if (at < dueAt) {
-          due = s;
-          dueAt = at;
-        }
-      }
-      if (!due || dueAt > now || dueAt >= this.endAt) return;
-      due.next++;
-      this.dispatch(due, dueAt);
-    }
+  private nextRoute(): Route {
+    const route = this.routes[this.routeCounter % this.routes.length] as Route;
+    this.routeCounter++;
+    return route;
   }
 
-  private dispatch(stream: Stream, intendedStartMs: number): void {
-    this.scheduled++;
-    const startMs = this.ctx.clock.now();
-    this.lag.recordValue(Math.max(0, Math.round((startMs - intendedStartMs) * 1000)));
-    if (this.inFlight >= this.profile.maxInFlight) {
+  private dispatch(stream: Stream, intendedStartMs: number, startMs: number): void {
+    if (this.inFlight.size >= this.profile.maxInFlight) {
       this.dropped++;
-      if (stream.pick) stream.pick.next(); // keep the endpoint mix of later requests unchanged
+      if (stream.kind === 'traffic') stream.pick.next(); // keep the endpoint mix of later requests unchanged
       return;
     }
     this.sent++;
-    this.inFlight++;
-    const work =
-      stream.kind === 'writer'
-        ? this.write(intendedStartMs, startMs)
-        : this.read(stream, intendedStartMs, startMs);
-    const tracked: Promise<void> = work
-      .catch((err: unknown) => this.ctx.logger.error({ err }, 'builtin load: request bookkeeping failed'))
-      .finally(() => {
-        this.inFlight--;
-        this.pending.delete(tracked);
-      });
-    this.pending.add(tracked);
-  }
-
-  private nextBaseUrl(): string {
-    const url = this.baseUrls[this.urlCounter % this.baseUrls.length] as string;
-    this.urlCounter++;
-    return url;
-  }
-
-  private async read(stream: Stream, intendedStartMs: number, startMs: number): Promise<void> {
-    const endpoint = (stream.pick as SmoothWeightedRoundRobin<EndpointConfig>).next();
-    const dispatcher: Dispatcher = stream.connection === 'new' ? this.fresh : this.reused;
-    const result = await sendRequest({
-      method: endpoint.method,
-      url: this.nextBaseUrl() + endpoint.path,
-      ...(endpoint.headers ? { headers: endpoint.headers } : {}),
-      ...(endpoint.body !== undefined ? { body: endpoint.body } : {}),
-      dispatcher,
-      closeConnection: stream.connection === 'new',
-      timeoutMs: this.profile.timeoutMs,
-      expectStatus: endpoint.expectStatus,
-      versionProbe: this.profile.versionProbe,
-      clock: this.ctx.clock,
-    });
-    this.queue.push({
-      sampler: `${endpoint.name}:${stream.connection}`,
-      endpoint: endpoint.name,
-      endpointClass: endpoint.class,
-      connection: stream.connection,
-      intendedStartMs,
-      startMs,
-      ...result,
-    });
-  }
-
-  private async write(intendedStartMs: number, startMs: number): Promise<void> {
+    const route = this.nextRoute();
+    const timeoutMs = this.profile.timeoutMs;
+    if (stream.kind === 'traffic') {
+      const target = stream.pick.next();
+      const { endpoint } = target;
+      const fresh = stream.connection === 'new';
+      const opts: Dispatcher.DispatchOptions = {
+        origin: route.origin,
+        path: route.prefix + endpoint.path,
+        method: endpoint.method,
+        headers: target.headers,
+        body: endpoint.body,
+        reset: fresh,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      };
+      const meta: Meta = {
+        sampler: fresh ? target.sampler.new : target.sampler.reused,
+        endpoint: endpoint.name,
+        endpointClass: endpoint.class,
+        connection: stream.connection,
+        intendedStartMs,
+        startMs,
+        writeKey: null,
+      };
+      this.send(fresh ? this.fresh : route.reused, opts, target.spec, meta);
+      return;
+    }
     const writer = this.profile.writer;
     if (!writer) return;
     this.writeCounter++;
     const key = `${this.ctx.runId}-${this.ctx.cellId}-w${this.writeCounter}`;
-    const result = await sendRequest({
+    const opts: Dispatcher.DispatchOptions = {
+      origin: route.origin,
+      path: route.prefix + writer.path,
       method: 'POST',
-      url: this.nextBaseUrl() + writer.path,
-      headers: { 'content-type': 'application/json' },
+      headers: WRITER_HEADERS,
       body: JSON.stringify({ key, title: `harness write ${this.writeCounter}` }),
-      dispatcher: this.reused,
-      closeConnection: false,
-      timeoutMs: this.profile.timeoutMs,
-      expectStatus: WRITER_EXPECT_STATUS,
-      versionProbe: this.profile.versionProbe,
-      clock: this.ctx.clock,
-    });
-    // Acknowledged = the server answered 2xx, even if the rest of the body was then lost.
-    if (result.status !== undefined && result.status >= 200 && result.status <= 299) {
-      this.acked.push(key);
-    }
-    this.queue.push({
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    };
+    const meta: Meta = {
       sampler: `${WRITER_ENDPOINT}:reused`,
       endpoint: WRITER_ENDPOINT,
       endpointClass: WRITER_CLASS,
       connection: 'reused',
       intendedStartMs,
       startMs,
-      ...result,
-    });
+      writeKey: key,
+    };
+    this.send(route.reused, opts, this.writerSpec, meta);
   }
 
-  private endScheduling(at: number): void {
-    if (this.schedulingEnded) return;
-    this.schedulingEnded = true;
-    this.stoppedAt = at;
-    if (this.timer?.kind === 'timeout') clearTimeout(this.timer.handle);
-    if (this.timer?.kind === 'immediate') clearImmediate(this.timer.handle);
-    this.timer = null;
-    this.ctx.signal.removeEventListener('abort', this.onAbort);
+  private send(
+    dispatcher: Dispatcher,
+    opts: Dispatcher.DispatchOptions,
+    spec: ExchangeSpec,
+    meta: Meta,
+  ): void {
+    const exchange = new Exchange(spec, meta, meta.startMs + this.profile.timeoutMs, this.now, this.onDone);
+    this.inFlight.add(exchange);
+    dispatcher.dispatch(opts, exchange); // errors (even synchronous ones) arrive through onError
   }
+
+  private readonly now = (): number => this.ctx.clock.now();
+
+  private readonly onDone = (exchange: Exchange<Meta>, result: RequestResult): void => {
+    if (!this.inFlight.delete(exchange)) return;
+    const { meta } = exchange;
+    try {
+      // Acknowledged = the server answered 2xx, even if the rest of the body was then lost.
+      if (
+        meta.writeKey !== null &&
+        result.status !== undefined &&
+        result.status >= 200 &&
+        result.status <= 299
+      )
+        this.acked.push(meta.writeKey);
+      const sample: Sample = {
+        sampler: meta.sampler,
+        endpoint: meta.endpoint,
+        endpointClass: meta.endpointClass,
+        connection: meta.connection,
+        intendedStartMs: meta.intendedStartMs,
+        startMs: meta.startMs,
+        outcome: result.outcome,
+        endMs: result.endMs,
+      };
+      if (result.status !== undefined) sample.status = result.status;
+      if (result.version !== undefined) sample.version = result.version;
+      this.queue.push(sample);
+    } catch (err: unknown) {
+      this.ctx.logger.error({ err }, 'builtin load: request bookkeeping failed');
+    }
+    // A slot is free and the loop is awake: send what has come due since the last timer tick.
+    this.scheduler.poll();
+    if (this.inFlight.size === 0 && this.drained) {
+      const resolve = this.drained;
+      this.drained = null;
+      resolve();
+    }
+  };
 }
