@@ -1,3 +1,4 @@
+import type { LoadSummary } from '../harness/load/load-driver.js';
 /** What a benchmark child prints as its last stdout line (after RESULT_MARKER) and the parent reads. */
 
 export const RESULT_MARKER = 'BENCH_RESULT ';
@@ -43,17 +44,10 @@ export interface OursTask extends EnvProbeTarget {
   memoryEveryMs: number;
 }
 
-export interface OursResult {
+export interface OursResult extends Omit<LoadSummary, 'acknowledgedKeys'> {
   kind: 'ours';
   /** How samples were consumed: the harness' CellFold, or a counter + HDR latency when it is absent. */
   consumer: 'CellFold' | 'counter';
-  startedAt: number;
-  stoppedAt: number;
-  targetRate: number;
-  scheduled: number;
-  sent: number;
-  dropped: number;
-  scheduleLagP99Ms: number;
   /** Samples drained from `samples()`, and how many of them were `ok`. */
   samples: number;
   ok: number;

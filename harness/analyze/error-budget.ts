@@ -18,20 +18,7 @@ export function computeErrorBudget(
   target: number,
 ): ErrorBudget {
   const window = upgradeWindow(phases);
-  const budget: ErrorBudget = {
-    target,
-    windowStart: window?.start ?? 0,
-    windowEnd: window?.end ?? 0,
-    requests: 0,
-    failures: 0,
-    allowedFailures: 0,
-    consumedRatio: 0,
-    failureClasses: {},
-    firstFailureAt: null,
-    lastFailureAt: null,
-    byPhase: {},
-    byEndpointClass: {},
-  };
+  const budget = emptyErrorBudget(target, window);
   for (const s of samples) {
     const failed = s.outcome !== 'ok';
     const phase = phaseAt(phases, s.startMs);
@@ -67,4 +54,22 @@ function bump(
   entry.requests++;
   if (failed) entry.failures++;
   into[key] = entry;
+}
+
+/** A budget with nothing counted yet, over `window` (0–0 without one). */
+export function emptyErrorBudget(target: number, window: { start: number; end: number } | null): ErrorBudget {
+  return {
+    target,
+    windowStart: window?.start ?? 0,
+    windowEnd: window?.end ?? 0,
+    requests: 0,
+    failures: 0,
+    allowedFailures: 0,
+    consumedRatio: 0,
+    failureClasses: {},
+    firstFailureAt: null,
+    lastFailureAt: null,
+    byPhase: {},
+    byEndpointClass: {},
+  };
 }

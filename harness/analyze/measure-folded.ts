@@ -2,7 +2,7 @@ import type { ErrorBudget, LatencySummary } from '../common/run-record.js';
 import type { FailureClass, Outcome, PhaseName, PhaseRecord } from '../common/sample.js';
 import type { CellMeasures, MeasureContext } from './cell-measures.js';
 import type { PhaseVersions } from './checks.js';
-import { consumedRatio } from './error-budget.js';
+import { consumedRatio, emptyErrorBudget } from './error-budget.js';
 import { type FoldedCell, type FoldedClass, type FoldedSegment, newLatencyHistogram } from './fold.js';
 import { ALL_PHASES, sortedNested } from './latency.js';
 import { OrderedCounts } from './ordered-counts.js';
@@ -45,20 +45,7 @@ export function foldedErrorBudget(
   target: number,
 ): ErrorBudget {
   const window = upgradeWindow(phases);
-  const budget: ErrorBudget = {
-    target,
-    windowStart: window?.start ?? 0,
-    windowEnd: window?.end ?? 0,
-    requests: 0,
-    failures: 0,
-    allowedFailures: 0,
-    consumedRatio: 0,
-    failureClasses: {},
-    firstFailureAt: null,
-    lastFailureAt: null,
-    byPhase: {},
-    byEndpointClass: {},
-  };
+  const budget = emptyErrorBudget(target, window);
   const failureClasses = new OrderedCounts<Outcome>();
   const byClass = new Map<string, { requests: number; failures: number; first: number }>();
   for (const seg of segments) {

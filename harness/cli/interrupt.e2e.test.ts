@@ -45,7 +45,7 @@ describe('Ctrl-C', () => {
           '--progress',
           progress,
         ],
-        { env: { UPGRADE_HARNESS_TEST_MARK: mark } },
+        { env: { ...process.env, CI: 'true', UPGRADE_HARNESS_TEST_MARK: mark } },
       );
       if (phase === 'upgrade') {
         await cli.waitForLine(/: upgrade…/, 90_000);

@@ -1,5 +1,6 @@
 import { build, type Histogram } from 'hdr-histogram-js';
 import type { Clock } from '../common/clock.js';
+import type { LoadSummary } from './load-driver.js';
 
 export interface ArrivalStream<T> {
   /** Arrivals per second; must be > 0. */
@@ -116,6 +117,25 @@ export class ArrivalScheduler<T> {
   /** 99th percentile of (hand-over time − intended time), in milliseconds. */
   lagP99Ms(): number {
     return this.scheduledCount > 0 ? this.lag.getValueAtPercentile(99) / 1000 : 0;
+  }
+
+  /** Arrivals per second over all streams: what the load self-check holds the achieved rate against. */
+  get targetRate(): number {
+    return this.streams.reduce((sum, s) => sum + 1000 / s.intervalMs, 0);
+  }
+
+  /** The summary every driver returns from `stop()`, from the schedule and the driver's own counts. */
+  summarize(counts: { sent: number; dropped: number; acknowledgedKeys: readonly string[] }): LoadSummary {
+    return {
+      startedAt: this.startedAt,
+      stoppedAt: this.endedAt,
+      targetRate: this.targetRate,
+      scheduled: this.scheduledCount,
+      sent: counts.sent,
+      dropped: counts.dropped,
+      scheduleLagP99Ms: this.lagP99Ms(),
+      acknowledgedKeys: [...counts.acknowledgedKeys],
+    };
   }
 
   private intended(s: StreamState<T>): number {

@@ -1,4 +1,4 @@
-import { computeErrorBudget } from '../analyze/index.js';
+import { emptyErrorBudget } from '../analyze/index.js';
 import type { CellRecord, CellStatus } from '../common/run-record.js';
 import type { CellPlan } from '../config/types.js';
 
@@ -17,7 +17,7 @@ export function emptyCellRecord(cell: CellPlan, status: CellStatus, reason: stri
     events: [],
     downtimeSeconds: 0,
     downtime: [],
-    errorBudget: computeErrorBudget([], [], 0),
+    errorBudget: emptyErrorBudget(0, null),
     requests: { total: 0, failed: 0, dropped: 0, byOutcome: {} },
     latency: {},
     versions: { servedBy: {}, mixedWindow: null },

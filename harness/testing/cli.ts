@@ -19,13 +19,11 @@ export interface CliRun {
 }
 
 /** Runs the built CLI (bin/upgrade-harness.js) as a real process. */
-export function startCli(
-  args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
-): CliRun {
+export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliRun {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, CI: 'true', ...options.env },
+    // The caller's environment as given; unset, the child inherits the test's own.
+    ...(options.env ? { env: options.env } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -76,7 +74,7 @@ export function startCli(
 
 export function runCli(
   args: string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<CliResult> {
   return startCli(args, options).done;
 }

@@ -183,27 +183,17 @@ class BuiltinRunningLoad implements RunningLoad {
     }
     clearInterval(this.sweeper);
     await Promise.allSettled([...this.routes.map((r) => r.reused.close()), this.fresh.close()]);
-    const summary: LoadSummary = {
-      startedAt: this.scheduler.startedAt,
-      stoppedAt: this.scheduler.endedAt,
-      targetRate: this.targetRate(),
-      scheduled: this.scheduler.scheduled,
+    const summary = this.scheduler.summarize({
       sent: this.sent,
       dropped: this.dropped,
-      scheduleLagP99Ms: this.scheduler.lagP99Ms(),
-      acknowledgedKeys: [...this.acked],
-    };
+      acknowledgedKeys: this.acked,
+    });
     this.queue.close();
     this.ctx.logger.debug(
       { ...summary, acknowledgedKeys: summary.acknowledgedKeys.length },
       'builtin load stopped',
     );
     return summary;
-  }
-
-  private targetRate(): number {
-    const traffic = this.profile.rate * (this.profile.rate > 0 ? this.profile.connections.length : 0);
-    return traffic + (this.profile.writer?.rate ?? 0);
   }
 
   private readonly sweep = (): void => {

@@ -1,5 +1,6 @@
 import type { FailureClass, Outcome } from '../../common/sample.js';
 import type { VersionProbeConfig } from '../../config/types.js';
+import { causes } from '../error-causes.js';
 
 /** ok when the status is expected; otherwise the class of the unexpected status. */
 export function outcomeForStatus(status: number, expectStatus: readonly number[]): Outcome {
@@ -29,27 +30,6 @@ export function outcomeForError(err: unknown, timedOut: boolean): FailureClass {
     if (DNS_CODES.has(code)) return 'dns';
   }
   return 'other';
-}
-
-interface ErrorLike {
-  code?: unknown;
-  name?: string;
-  message?: string;
-}
-
-/** The error, its `cause` chain and the members of AggregateErrors (connect attempts). */
-function causes(err: unknown): ErrorLike[] {
-  const out: ErrorLike[] = [];
-  const queue: unknown[] = [err];
-  while (queue.length > 0 && out.length < 16) {
-    const e = queue.shift();
-    if (typeof e !== 'object' || e === null) continue;
-    out.push(e as ErrorLike);
-    const { cause, errors } = e as { cause?: unknown; errors?: unknown };
-    if (cause !== undefined) queue.push(cause);
-    if (Array.isArray(errors)) queue.push(...errors);
-  }
-  return out;
 }
 
 /** The serving version from a header or a top-level JSON field of the body, if the probe names one. */

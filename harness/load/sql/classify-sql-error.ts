@@ -1,4 +1,5 @@
 import type { FailureClass } from '../../common/sample.js';
+import { causes } from '../error-causes.js';
 
 /**
  * SQLSTATEs that end the session: the server went away or threw us out (admin_shutdown,
@@ -20,12 +21,6 @@ const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 // node-postgres reports its own conditions with plain messages, not codes.
 const PG_RESET_MESSAGES = /connection terminated|not queryable|socket hang up|other side closed/i;
 const PG_TIMEOUT_MESSAGES = /query read timeout|timeout expired|timeout exceeded when trying to connect/i;
-
-interface ErrorLike {
-  code?: unknown;
-  name?: string;
-  message?: string;
-}
 
 /**
  * The failure class of a transaction that ended in an error. `timedOut` is our own deadline firing.
@@ -51,19 +46,4 @@ export function isSqlStateError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const { code, severity } = err as { code?: unknown; severity?: unknown };
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && typeof severity === 'string';
-}
-
-/** The error, its `cause` chain and the members of AggregateErrors (connect attempts). */
-function causes(err: unknown): ErrorLike[] {
-  const out: ErrorLike[] = [];
-  const queue: unknown[] = [err];
-  while (queue.length > 0 && out.length < 16) {
-    const e = queue.shift();
-    if (typeof e !== 'object' || e === null) continue;
-    out.push(e as ErrorLike);
-    const { cause, errors } = e as { cause?: unknown; errors?: unknown };
-    if (cause !== undefined) queue.push(cause);
-    if (Array.isArray(errors)) queue.push(...errors);
-  }
-  return out;
 }

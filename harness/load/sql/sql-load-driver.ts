@@ -122,27 +122,17 @@ class SqlRunningLoad implements RunningLoad {
     // Each transaction ends by itself within its timeout (and its connection's close within another).
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     await this.connections.close();
-    const summary: LoadSummary = {
-      startedAt: this.scheduler.startedAt,
-      stoppedAt: this.scheduler.endedAt,
-      targetRate: this.targetRate(),
-      scheduled: this.scheduler.scheduled,
+    const summary = this.scheduler.summarize({
       sent: this.sent,
       dropped: this.dropped,
-      scheduleLagP99Ms: this.scheduler.lagP99Ms(),
-      acknowledgedKeys: [...this.acked],
-    };
+      acknowledgedKeys: this.acked,
+    });
     this.queue.close();
     this.ctx.logger.debug(
       { ...summary, acknowledgedKeys: summary.acknowledgedKeys.length },
       'sql load stopped',
     );
     return summary;
-  }
-
-  private targetRate(): number {
-    const traffic = this.profile.rate > 0 ? this.profile.rate * this.profile.connections.length : 0;
-    return traffic + (this.profile.writer?.rate ?? 0);
   }
 
   private dispatch(arrival: Arrival, intendedStartMs: number): void {
