@@ -5,7 +5,7 @@ import type { ConnectionMode, Sample } from '../../common/sample.js';
 import type { EndpointConfig } from '../../config/types.js';
 import { ArrivalScheduler, type ArrivalStream } from '../arrival-scheduler.js';
 import type { LoadDriver, LoadProfile, LoadSummary, LoadTarget, RunningLoad } from '../load-driver.js';
-import { SampleQueue } from '../sample-queue.js';
+import { RunningLoadBase } from '../running-load-base.js';
 import { SmoothWeightedRoundRobin } from '../weighted-round-robin.js';
 import { Exchange, type ExchangeSpec, type RequestResult } from './send-request.js';
 
@@ -82,10 +82,8 @@ interface Meta {
 
 const WRITER_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
 
-class BuiltinRunningLoad implements RunningLoad {
-  private readonly queue = new SampleQueue<Sample>();
+class BuiltinRunningLoad extends RunningLoadBase {
   private readonly inFlight = new Set<Exchange<Meta>>();
-  private readonly acked: string[] = [];
   private readonly scheduler: ArrivalScheduler<Stream>;
   private readonly routes: Route[];
   /** A fresh connection per request: no keep-alive, `connection: close` on each request. */
@@ -97,14 +95,13 @@ class BuiltinRunningLoad implements RunningLoad {
   private dropped = 0;
   private routeCounter = 0;
   private writeCounter = 0;
-  private stopping: Promise<LoadSummary> | null = null;
-  private samplesTaken = false;
 
   constructor(
     target: LoadTarget,
     private readonly profile: LoadProfile,
     private readonly ctx: RunContext,
   ) {
+    super();
     const connect = { timeout: profile.timeoutMs };
     this.routes = target.baseUrls.map((u) => {
       const url = new URL(u);
@@ -158,22 +155,7 @@ class BuiltinRunningLoad implements RunningLoad {
     this.ctx.logger.debug({ rate: this.profile.rate }, 'builtin load started');
   }
 
-  samples(): AsyncIterable<Sample> {
-    if (this.samplesTaken) throw new Error('samples() can be called only once');
-    this.samplesTaken = true;
-    return this.queue;
-  }
-
-  acknowledgedKeys(): readonly string[] {
-    return [...this.acked];
-  }
-
-  stop(): Promise<LoadSummary> {
-    this.stopping ??= this.finish();
-    return this.stopping;
-  }
-
-  private async finish(): Promise<LoadSummary> {
+  protected async finish(): Promise<LoadSummary> {
     this.scheduler.end();
     // In-flight requests end by themselves within timeoutMs (the sweeper enforces each deadline).
     if (this.inFlight.size > 0) {

@@ -1,9 +1,9 @@
 import type { RunContext } from '../../common/context.js';
 import { redact } from '../../common/redact.js';
-import type { ConnectionMode, Sample } from '../../common/sample.js';
+import type { ConnectionMode } from '../../common/sample.js';
 import { ArrivalScheduler } from '../arrival-scheduler.js';
 import type { LoadSummary, RunningLoad } from '../load-driver.js';
-import { SampleQueue } from '../sample-queue.js';
+import { RunningLoadBase } from '../running-load-base.js';
 import { SmoothWeightedRoundRobin } from '../weighted-round-robin.js';
 import { SqlConnections } from './sql-connections.js';
 import { ensureLedgerTable, writeLedgerKey } from './sql-ledger.js';
@@ -51,23 +51,20 @@ type Arrival =
   | { kind: 'statement'; connection: ConnectionMode; pick: SmoothWeightedRoundRobin<SqlStatement> }
   | { kind: 'writer' };
 
-class SqlRunningLoad implements RunningLoad {
-  private readonly queue = new SampleQueue<Sample>();
+class SqlRunningLoad extends RunningLoadBase {
   private readonly pending = new Set<Promise<void>>();
-  private readonly acked: string[] = [];
   private readonly connections: SqlConnections;
   private readonly scheduler: ArrivalScheduler<Arrival>;
   private sent = 0;
   private dropped = 0;
   private inFlight = 0;
   private writeCounter = 0;
-  private stopping: Promise<LoadSummary> | null = null;
-  private samplesTaken = false;
 
   constructor(
     private readonly profile: SqlLoadProfile,
     private readonly ctx: RunContext,
   ) {
+    super();
     this.connections = new SqlConnections({
       url: profile.url,
       poolSize: profile.poolSize ?? DEFAULT_POOL_SIZE,
@@ -102,22 +99,7 @@ class SqlRunningLoad implements RunningLoad {
     this.scheduler.start();
   }
 
-  samples(): AsyncIterable<Sample> {
-    if (this.samplesTaken) throw new Error('samples() can be called only once');
-    this.samplesTaken = true;
-    return this.queue;
-  }
-
-  acknowledgedKeys(): readonly string[] {
-    return [...this.acked];
-  }
-
-  stop(): Promise<LoadSummary> {
-    this.stopping ??= this.finish();
-    return this.stopping;
-  }
-
-  private async finish(): Promise<LoadSummary> {
+  protected async finish(): Promise<LoadSummary> {
     this.scheduler.end();
     // Each transaction ends by itself within its timeout (and its connection's close within another).
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
