@@ -7,6 +7,7 @@ import { runAutocannon } from './autocannon-task.js';
 import { runFold } from './fold-task.js';
 import { runOurs } from './ours-task.js';
 import { type BenchResult, type BenchTask, RESULT_MARKER } from './types.js';
+import { runUndici } from './undici-task.js';
 
 async function run(task: BenchTask): Promise<BenchResult> {
   switch (task.kind) {
@@ -14,6 +15,8 @@ async function run(task: BenchTask): Promise<BenchResult> {
       return runOurs(task);
     case 'autocannon':
       return runAutocannon(task);
+    case 'undici':
+      return runUndici(task);
     case 'fold':
       return runFold(task);
   }

@@ -2,7 +2,15 @@ import { sleep } from '../harness/common/clock.js';
 import type { BenchPlan } from './args.js';
 import { type StepEnv, slope, withEnv } from './measure.js';
 import { runTask } from './processes.js';
-import type { AutocannonResult, EnvProbeTarget, FoldResult, OursResult, OursTask } from './types.js';
+import type {
+  AutocannonResult,
+  EnvProbeTarget,
+  FoldResult,
+  OursResult,
+  OursTask,
+  UndiciResult,
+} from './types.js';
+import { TOOL } from './types.js';
 import { runWrk } from './wrk.js';
 
 /** What the steps share: the server, where child logs go, the abort signal and /proc's tick rate. */
@@ -68,6 +76,8 @@ const WARMUP_MS = 2000;
 const DEFAULT_MAX_IN_FLIGHT = 256;
 /** Margin a child gets over its load time for starting node + tsx and stopping. */
 const CHILD_MARGIN_MS = 60_000;
+/** Bound on the bare loop's requests: far above what one local node:http server can answer. */
+const MAX_BARE_REQUESTS_PER_S = 1_000_000;
 
 function windowS(r: OursResult): number {
   return Math.max(0.001, (r.stoppedAt - r.startedAt) / 1000);
@@ -96,7 +106,10 @@ function oursTask(
   };
 }
 
-/** (a) Max throughput: autocannon, ours at a rate far above capacity with maxInFlight = connections, wrk. */
+/**
+ * (a) Max throughput: autocannon, ours at a rate far above capacity with maxInFlight = connections,
+ * a bare closed loop on undici's Pool.dispatch (the ceiling of the library ours uses), wrk.
+ */
 export async function maxThroughput(ctx: StepContext, wrkVersion: string | null): Promise<ThroughputRow[]> {
   const { plan } = ctx;
   const rows: ThroughputRow[] = [];
@@ -131,7 +144,7 @@ export async function maxThroughput(ctx: StepContext, wrkVersion: string | null)
   );
   const acCpu = ac.cpu.userMs + ac.cpu.systemMs;
   rows.push({
-    tool: 'autocannon 8',
+    tool: TOOL.autocannon,
     okPerS: ac.ok / ac.durationS,
     failed: ac.errors + (ac.completed - ac.ok),
     generatorCpuMs: acCpu,
@@ -152,7 +165,7 @@ export async function maxThroughput(ctx: StepContext, wrkVersion: string | null)
   );
   const oCpu = o.cpu.userMs + o.cpu.systemMs;
   rows.push({
-    tool: 'ours (builtin)',
+    tool: TOOL.ours,
     okPerS: o.ok / windowS(o),
     failed: o.samples - o.ok,
     generatorCpuMs: oCpu,
@@ -160,6 +173,8 @@ export async function maxThroughput(ctx: StepContext, wrkVersion: string | null)
     detail: `${o.samples} samples (${o.consumer}) in ${windowS(o).toFixed(2)} s, ${o.dropped} of ${o.scheduled} scheduled dropped at the cap`,
     env: o.env,
   });
+  await sleep(PAUSE_MS, ctx.signal);
+  rows.push(await bareUndici(ctx));
 
   if (plan.wrk && wrkVersion) {
     await sleep(PAUSE_MS, ctx.signal);
@@ -186,6 +201,42 @@ export async function maxThroughput(ctx: StepContext, wrkVersion: string | null)
     });
   }
   return rows;
+}
+
+/**
+ * (a) The ceiling of the library ours is built on: a closed loop of `connections` requests on
+ * undici's Pool.dispatch with a handler that only counts, nothing scheduled, timed or recorded.
+ */
+async function bareUndici(ctx: StepContext): Promise<ThroughputRow> {
+  const { plan } = ctx;
+  ctx.progress(
+    `(a) undici Pool.dispatch bare closed loop: ${plan.connections} in flight, ${plan.stepMs / 1000} s`,
+  );
+  const u = await runTask<UndiciResult>(
+    {
+      ...probeTarget(ctx),
+      kind: 'undici',
+      url: ctx.url,
+      connections: plan.connections,
+      durationMs: plan.stepMs,
+      timeoutMs: 10_000,
+      maxRequests: Math.ceil((plan.stepMs / 1000) * MAX_BARE_REQUESTS_PER_S),
+    },
+    plan.stepMs + CHILD_MARGIN_MS,
+    ctx.signal,
+    ctx.logFile,
+  );
+  const cpu = u.cpu.userMs + u.cpu.systemMs;
+  const seconds = Math.max(0.001, u.windowMs / 1000);
+  return {
+    tool: TOOL.undici,
+    okPerS: u.ok / seconds,
+    failed: u.non2xx + u.errors,
+    generatorCpuMs: cpu,
+    cpuPer1kMs: u.sent > 0 ? cpu / (u.sent / 1000) : null,
+    detail: `${u.sent} requests, ${u.ok} 2xx, ${u.non2xx} other status, ${u.errors} errors in ${seconds.toFixed(2)} s; no sample recorded`,
+    env: u.env,
+  };
 }
 
 /** (b) Fixed target rates on reused connections: achieved rate, schedule lag, CPU per 1k requests. */

@@ -3,6 +3,13 @@ import type { LoadSummary } from '../harness/load/load-driver.js';
 
 export const RESULT_MARKER = 'BENCH_RESULT ';
 
+/** Names of the rows of (a) that the report looks up. */
+export const TOOL = {
+  autocannon: 'autocannon 8',
+  ours: 'ours (builtin)',
+  undici: 'undici dispatch, bare loop (ceiling)',
+} as const;
+
 /** CPU time a process spent, in milliseconds. */
 export interface CpuMs {
   userMs: number;
@@ -80,6 +87,35 @@ export interface AutocannonResult {
   env: StepEnv;
 }
 
+/** A bare closed loop on undici `Pool.dispatch`: the ceiling of the library our generator uses. */
+export interface UndiciTask extends EnvProbeTarget {
+  kind: 'undici';
+  url: string;
+  /** Requests in flight at all times (one Pool, default connection limit). */
+  connections: number;
+  durationMs: number;
+  timeoutMs: number;
+  /** Stop sending after this many requests even when durationMs has not passed. */
+  maxRequests: number;
+}
+
+/** Counts of one bare closed-loop run. */
+export interface BareLoopCounts {
+  sent: number;
+  /** 2xx completions. */
+  ok: number;
+  non2xx: number;
+  errors: number;
+  /** From the first dispatch until the last request in flight ended. */
+  windowMs: number;
+}
+
+export interface UndiciResult extends BareLoopCounts {
+  kind: 'undici';
+  cpu: CpuMs;
+  env: StepEnv;
+}
+
 export interface FoldTask {
   kind: 'fold';
   /** Samples to fold (CellFold) or to analyze (the analyzeCell fallback). */
@@ -102,5 +138,5 @@ export interface FoldResult {
   note?: string;
 }
 
-export type BenchTask = OursTask | AutocannonTask | FoldTask;
-export type BenchResult = OursResult | AutocannonResult | FoldResult;
+export type BenchTask = OursTask | AutocannonTask | UndiciTask | FoldTask;
+export type BenchResult = OursResult | AutocannonResult | UndiciResult | FoldResult;

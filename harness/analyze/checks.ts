@@ -1,7 +1,6 @@
-import type { Check, DataIntegrity, DowntimeInterval, ErrorBudget, LoadCheck } from '../common/run-record.js';
+import type { Check, DataIntegrity, DowntimeInterval, ErrorBudget } from '../common/run-record.js';
 import type { PhaseName, PhaseRecord, Sample } from '../common/sample.js';
 import type { SloConfig } from '../config/types.js';
-import type { LoadSummary } from '../load/load-driver.js';
 import { worstSampler } from './downtime.js';
 import { BUDGET_EXHAUSTED_RATIO } from './error-budget.js';
 import { classCounts, percent, seconds3, targetPercent, utcTime } from './format.js';
@@ -165,66 +164,4 @@ export function dataIntegrityCheck(ledger: DataIntegrity): Check {
     message = `${ledger.lost} of ${ledger.acknowledged} acknowledged writes lost${keys}, ${ledger.unverified} could not be read back`;
   }
   return { name: 'data-integrity', category: 'data-loss', passed, value: ledger.lost, limit: 0, message };
-}
-
-/**
- * Self-check of the generator: achieved rate (sent / scheduling duration) against the target, and
- * dropped requests against what the same ratio allows. Also fails when the upgrade window holds no
- * request at all (nothing was measured where it matters).
- */
-export function loadCheck(
-  load: LoadSummary,
-  slo: SloConfig,
-  requestsInUpgradeWindow: number | null,
-): LoadCheck {
-  const durationS = Math.max(0, load.stoppedAt - load.startedAt) / 1000;
-  const achievedRate = durationS > 0 ? load.sent / durationS : 0;
-  const ratio = load.targetRate > 0 ? achievedRate / load.targetRate : 1;
-  const maxDropped = (1 - slo.minAchievedRateRatio) * load.scheduled;
-  const result: LoadCheck = {
-    targetRate: load.targetRate,
-    achievedRate,
-    scheduled: load.scheduled,
-    sent: load.sent,
-    dropped: load.dropped,
-    scheduleLagP99Ms: load.scheduleLagP99Ms,
-    ok: true,
-  };
-  const problems: string[] = [];
-  if (ratio < slo.minAchievedRateRatio) {
-    problems.push(
-      `achieved ${achievedRate.toFixed(1)} req/s of ${load.targetRate} req/s target (${percent(ratio)} < ${percent(slo.minAchievedRateRatio)} required)`,
-    );
-  }
-  if (load.dropped > maxDropped) {
-    problems.push(
-      `dropped ${load.dropped} of ${load.scheduled} requests at the in-flight cap (max ${Math.floor(maxDropped)})`,
-    );
-  }
-  if (load.scheduleLagP99Ms > slo.maxScheduleLagP99Ms) {
-    // Late requests are still sent (in a catch-up), so the rate can look right while the timing is not.
-    problems.push(
-      `requests left ${load.scheduleLagP99Ms.toFixed(1)} ms late at p99 (max ${slo.maxScheduleLagP99Ms} ms)`,
-    );
-  }
-  if (requestsInUpgradeWindow === 0) problems.push('no requests were measured in the upgrade window');
-  if (problems.length > 0) {
-    result.ok = false;
-    result.reason = `load generator not trustworthy: ${problems.join('; ')}`;
-  }
-  return result;
-}
-
-export function loadCheckAsCheck(load: LoadCheck, slo: SloConfig): Check {
-  const ratio = load.targetRate > 0 ? load.achievedRate / load.targetRate : 1;
-  return {
-    name: 'load',
-    category: 'load',
-    passed: load.ok,
-    value: ratio,
-    limit: slo.minAchievedRateRatio,
-    message:
-      load.reason ??
-      `load held: ${load.achievedRate.toFixed(1)} of ${load.targetRate} req/s, ${load.dropped} dropped, schedule lag p99 ${load.scheduleLagP99Ms.toFixed(1)} ms`,
-  };
 }

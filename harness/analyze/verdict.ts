@@ -5,23 +5,17 @@ import type {
   Check,
   CheckCategory,
   DataIntegrity,
+  ProcessLoad,
 } from '../common/run-record.js';
 import type { PhaseRecord, Sample } from '../common/sample.js';
 import type { SloConfig } from '../config/types.js';
 import type { LoadSummary } from '../load/load-driver.js';
 import type { CellMeasures } from './cell-measures.js';
-import {
-  dataIntegrityCheck,
-  errorBudgetCheck,
-  loadCheck,
-  loadCheckAsCheck,
-  rollbackCheck,
-  upgradeCheck,
-  versionCheck,
-} from './checks.js';
+import { dataIntegrityCheck, errorBudgetCheck, rollbackCheck, upgradeCheck, versionCheck } from './checks.js';
 import { downtimeSeconds } from './downtime.js';
 import type { FoldedCell } from './fold.js';
 import { foldSamples } from './fold-samples.js';
+import { loadCheck, loadCheckAsCheck } from './load-check.js';
 import { measureFolded } from './measure-folded.js';
 import { phaseSpan, upgradeWindow } from './phases.js';
 import { classErrorBudgetChecks, downtimeChecks, latencyChecks, withBurnRates } from './slo-checks.js';
@@ -37,6 +31,8 @@ export interface CellJudgeInput {
   /** The data ledger's read-back; null when there was no writer or it was never verified. */
   ledger: DataIntegrity | null;
   load: LoadSummary;
+  /** CPU and event-loop use of the process that generated the load, over the load's run. */
+  process?: ProcessLoad;
   expected?: CellExpectation;
   /** The harness, its infrastructure, Ctrl-C or a deadline ended the cell early. */
   error?: { phase: string; message: string; kind: 'infra' | 'interrupted' | 'timedout' };
@@ -115,7 +111,14 @@ export function judgeCell(m: CellMeasures, input: CellJudgeInput): CellAnalysis 
     : undefined;
   const errorBudget = m.errorBudget;
   const hasUpgradePhase = phaseSpan(phases, 'upgrade') !== null;
-  const load = loadCheck(input.load, slo, hasUpgradePhase && input.upgrade.ok ? errorBudget.requests : null);
+  const load = loadCheck({
+    load: input.load,
+    slo,
+    phases,
+    requestsByPhase: errorBudget.byPhase,
+    requestsInUpgradeWindow: hasUpgradePhase && input.upgrade.ok ? errorBudget.requests : null,
+    ...(input.process ? { process: input.process } : {}),
+  });
   const measured = m.total > 0 || !error;
 
   const checks: Check[] = [];

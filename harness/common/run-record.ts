@@ -75,6 +75,25 @@ export interface LatencySummary {
   maxMs: number;
 }
 
+/** The achieved rate within one phase: requests that started in it over its time under load. */
+export interface PhaseRate {
+  /** Seconds of the phase while the load ran. */
+  seconds: number;
+  requests: number;
+  achievedRate: number;
+  /** False when the phase was too short to judge (fewer than 100 requests expected). */
+  judged: boolean;
+}
+
+/** The process that generated the load, over the load's run. */
+export interface ProcessLoad {
+  seconds: number;
+  /** CPU time (user + system) per wall second: 1.0 is one core busy. */
+  cpuCores: number;
+  /** Share of the time the event loop was busy (0..1): near 1 it could not keep the schedule. */
+  eventLoopUtilization: number;
+}
+
 export interface LoadCheck {
   targetRate: number;
   achievedRate: number;
@@ -82,6 +101,10 @@ export interface LoadCheck {
   sent: number;
   dropped: number;
   scheduleLagP99Ms: number;
+  /** Achieved rate per phase that overlapped the load (absent in records written before it existed). */
+  byPhase?: Record<string, PhaseRate>;
+  /** The generator's process (the harness itself for in-process drivers); absent when not measured. */
+  process?: ProcessLoad;
   ok: boolean;
   reason?: string;
 }

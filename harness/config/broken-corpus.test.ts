@@ -59,6 +59,23 @@ const EXPECTED: Record<string, Expectation> = {
     phrase: 'required field is missing',
   },
   's-missing-top-level.yaml': { line: 2, column: 1, path: 'versions', phrase: 'required field is missing' },
+  's-slo-unknown-class.yaml': {
+    line: 18,
+    column: 10,
+    path: 'slo.classes.apy',
+    phrase: 'endpoint class "apy" does not exist (known: api) (did you mean "api"?)',
+  },
+  's-traffic-missing-rate.yaml': {
+    line: 12,
+    column: 1,
+    path: 'traffic',
+    phrase: 'rate is missing: endpoints "home" (class web) have no rate of their own',
+  },
+  's-unknown-sampler.yaml': {
+    line: 18,
+    column: 18,
+    phrase: 'sampler "items:fresh" does not exist (known: items:reused)',
+  },
   's-wrong-type.yaml': { line: 13, column: 9, path: 'traffic.rate', phrase: 'expected a number, got "fast"' },
   's-negative-rate.yaml': {
     line: 13,

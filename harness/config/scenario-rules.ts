@@ -4,6 +4,7 @@
  */
 import { formatPath } from './locate.js';
 import { didYouMean } from './suggest.js';
+import { trafficRules } from './traffic-rules.js';
 import type { LocalProcessServiceConfig, ScenarioConfig } from './types.js';
 import type { ConfigProblem } from './zod-issues.js';
 
@@ -152,5 +153,6 @@ export function scenarioRules(scenario: ScenarioConfig): ConfigProblem[] {
     problems.push({ path: ['profiles'], message: 'define at least one load profile, e.g. "default: {}"' });
   }
   problems.push(...templateRules(scenario));
+  problems.push(...trafficRules(scenario));
   return problems;
 }

@@ -72,13 +72,30 @@ const writerSchema = z
   })
   .meta({ description: 'Data-integrity writer: every acknowledged write must read back.' });
 
+const trafficClassSchema = z.strictObject({
+  rate: positiveNumber.optional().meta({
+    description:
+      "Requests per second per connection mode for this class's endpoints, spread by weight (without it they share traffic.rate).",
+  }),
+  timeoutMs: positiveInt.optional().meta({ description: "Request timeout of this class's requests." }),
+});
+
 const trafficSchema = z.strictObject({
-  rate: positiveNumber.meta({ description: 'Requests per second per connection mode.' }),
+  rate: positiveNumber.optional().meta({
+    description:
+      'Requests per second per connection mode, spread by weight over the endpoints whose class has no rate of its own.',
+  }),
+  classes: z.record(z.string().min(1), trafficClassSchema).optional().meta({
+    description:
+      'Rates and request timeouts per endpoint class (e.g. api / web / git), as load profiles size them per reference architecture.',
+  }),
   connections: z
     .array(z.enum(CONNECTION_MODES))
     .min(1)
     .default(() => ['reused' as const]),
-  timeoutMs: positiveInt.default(2000),
+  timeoutMs: positiveInt
+    .default(2000)
+    .meta({ description: 'Request timeout of the writer and of classes without their own.' }),
   maxInFlight: positiveInt.default(256),
   endpoints: z.array(endpointSchema).min(1),
   writer: writerSchema.optional(),
@@ -89,7 +106,10 @@ const trafficSchema = z.strictObject({
 });
 
 const profileSchema = z.strictObject({
-  rate: positiveNumber.optional(),
+  rate: positiveNumber.optional().meta({ description: 'Replaces traffic.rate.' }),
+  classRates: z.record(z.string().min(1), positiveNumber).optional().meta({
+    description: 'Replaces (or gives) the rate of these endpoint classes, e.g. { api: 40, git: 4 }.',
+  }),
   maxInFlight: positiveInt.optional(),
   writerRate: positiveNumber.optional(),
 });

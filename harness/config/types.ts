@@ -36,10 +36,21 @@ export interface WriterConfig {
   readPath: string;
 }
 
+/** What one endpoint class gets of its own in `traffic.classes`. */
+export interface TrafficClassConfig {
+  /** Requests per second per connection mode for this class's endpoints (else they share `traffic.rate`). */
+  rate?: number;
+  /** Request timeout of this class (else `traffic.timeoutMs`). */
+  timeoutMs?: number;
+}
+
 export interface TrafficConfig {
-  /** Total requests per second per connection mode, spread over the endpoints by weight. */
-  rate: number;
+  /** Requests per second per connection mode, spread by weight over the endpoints whose class has no own rate. */
+  rate?: number;
+  /** Rates and timeouts per endpoint class. */
+  classes?: Record<string, TrafficClassConfig>;
   connections: Array<'reused' | 'new'>;
+  /** Request timeout of the writer and of classes without their own. */
   timeoutMs: number;
   maxInFlight: number;
   endpoints: EndpointConfig[];
@@ -49,7 +60,10 @@ export interface TrafficConfig {
 }
 
 export interface ProfileConfig {
+  /** Replaces `traffic.rate`. */
   rate?: number;
+  /** Replaces (or gives) the rate of these endpoint classes. */
+  classRates?: Record<string, number>;
   maxInFlight?: number;
   writerRate?: number;
 }

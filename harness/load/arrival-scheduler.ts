@@ -22,6 +22,14 @@ export interface ArrivalSchedulerOptions<T> {
    * the clock time of the hand-over (schedule lag = handedOverMs − intendedStartMs).
    */
   onDue(tag: T, intendedStartMs: number, handedOverMs: number): void;
+  /**
+   * True while no arrival can be taken (e.g. the in-flight cap is reached). Arrivals that come due
+   * then are skipped in bulk, counted through `onSkipped` (O(streams), not O(arrivals)), and are
+   * not part of the schedule lag: they were never sent. Without it every arrival goes to `onDue`.
+   */
+  isFull?(): boolean;
+  /** `count` arrivals of the stream tagged `tag` came due while full and were skipped. */
+  onSkipped?(tag: T, count: number): void;
 }
 
 interface StreamState<T> {
@@ -114,7 +122,7 @@ export class ArrivalScheduler<T> {
     return this.scheduledCount;
   }
 
-  /** 99th percentile of (hand-over time − intended time), in milliseconds. */
+  /** 99th percentile of (hand-over time − intended time) of the arrivals handed to `onDue`, in milliseconds. */
   lagP99Ms(): number {
     return this.scheduledCount > 0 ? this.lag.getValueAtPercentile(99) / 1000 : 0;
   }
@@ -171,7 +179,12 @@ export class ArrivalScheduler<T> {
   }
 
   private handOver(now: number): void {
+    const { isFull, onSkipped } = this.options;
     for (;;) {
+      if (isFull && onSkipped && isFull()) {
+        this.skipDue(now, onSkipped);
+        return;
+      }
       let due: StreamState<T> | null = null;
       let dueAt = Number.POSITIVE_INFINITY;
       for (const s of this.streams) {
@@ -187,6 +200,28 @@ export class ArrivalScheduler<T> {
       const handedOverMs = this.options.clock.now();
       this.lag.recordValue(Math.max(0, Math.round((handedOverMs - dueAt) * 1000)));
       this.options.onDue(due.tag, dueAt, handedOverMs);
+    }
+  }
+
+  /** Skips every arrival due by `now` (and before the deadline), per stream in one step. */
+  private skipDue(now: number, onSkipped: (tag: T, count: number) => void): void {
+    const horizon = Math.min(now, this.deadline);
+    for (const s of this.streams) {
+      let count = 0;
+      // Counted with intended() itself, so no arrival is skipped that a later hand-over would call not yet due.
+      const estimate = Math.floor((horizon - this.intended(s)) / s.intervalMs);
+      if (estimate > 1) {
+        count = estimate - 1;
+        s.next += count;
+      }
+      while (this.intended(s) <= now && this.intended(s) < this.deadline) {
+        s.next++;
+        count++;
+      }
+      if (count > 0) {
+        this.scheduledCount += count;
+        onSkipped(s.tag, count);
+      }
     }
   }
 

@@ -8,11 +8,25 @@ export interface LoadTarget {
   baseUrls: string[];
 }
 
+/** What one endpoint class gets of its own: an arrival rate and a request timeout. */
+export interface ClassTraffic {
+  /** Requests per second per connection mode for this class's endpoints, spread by weight. */
+  rate?: number;
+  /** Request timeout of this class's requests (default: the profile's timeoutMs). */
+  timeoutMs?: number;
+}
+
 export interface LoadProfile {
-  /** Requests per second per connection mode, spread over endpoints by weight. */
+  /**
+   * Requests per second per connection mode, spread by weight over the endpoints whose class has
+   * no rate of its own in `classes` (0 when every class has one).
+   */
   rate: number;
   connections: Array<'reused' | 'new'>;
+  /** Request timeout of the writer and of classes without their own. */
   timeoutMs: number;
+  /** Rates and timeouts per endpoint class (absent: every endpoint shares `rate` and `timeoutMs`). */
+  classes?: Readonly<Record<string, ClassTraffic>>;
   maxInFlight: number;
   endpoints: EndpointConfig[];
   versionProbe: VersionProbeConfig;

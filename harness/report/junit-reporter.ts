@@ -92,6 +92,15 @@ function unjudgedCellCase(cell: CellRecord): JunitTestCase {
         `achieved rate: ${cell.load.achievedRate} req/s`,
         `scheduled: ${cell.load.scheduled}, sent: ${cell.load.sent}, dropped: ${cell.load.dropped}`,
         `schedule lag p99: ${cell.load.scheduleLagP99Ms} ms`,
+        ...Object.entries(cell.load.byPhase ?? {}).map(
+          ([phase, p]) =>
+            `${phase}: ${p.achievedRate.toFixed(1)} req/s over ${p.seconds.toFixed(1)} s${p.judged ? '' : ' (too short to judge)'}`,
+        ),
+        ...(cell.load.process
+          ? [
+              `generator process: ${cell.load.process.cpuCores} CPU cores, event loop ${Math.round(cell.load.process.eventLoopUtilization * 100)}% busy`,
+            ]
+          : []),
       ].join('\n')
     : [`status: ${cell.status}`, `phase: ${cell.error?.phase ?? 'unknown'}`, message].join('\n');
   const name = inconclusive ? 'load' : 'cell';

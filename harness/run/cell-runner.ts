@@ -5,13 +5,15 @@ import { type Clock, sleep } from '../common/clock.js';
 import type { RunContext } from '../common/context.js';
 import { errorMessage, HarnessError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
+import { type ProcessLoadMeter, startProcessLoadMeter } from '../common/process-load.js';
 import { redactDeep } from '../common/redact.js';
-import type { CellRecord, DataIntegrity } from '../common/run-record.js';
+import type { CellRecord, DataIntegrity, ProcessLoad } from '../common/run-record.js';
 import type { PhaseName, PhaseStatus, TimelineEvent } from '../common/sample.js';
 import type { CellPlan, ScenarioConfig, StrategyOptions } from '../config/types.js';
 import { verifyLedger } from '../load/builtin/verify-ledger.js';
 import type { LoadDriver, LoadSummary, RunningLoad } from '../load/load-driver.js';
 import { RawSampleWriter } from '../load/raw-samples.js';
+import { longestTimeoutMs } from '../load/traffic-plan.js';
 import type { Installation, Method } from '../methods/method.js';
 import type { Platform, StartedPlatform } from '../platforms/platform.js';
 import { PhaseRunner } from './phase-runner.js';
@@ -64,7 +66,8 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
   });
   const { scenario } = deps;
   // Samples are folded as they arrive (constant memory); phase starts and ends split the fold.
-  const fold = new CellFold({ timeoutMs: scenario.traffic.timeoutMs });
+  // The fold orders samples within the longest request timeout (a class may have its own).
+  const fold = new CellFold({ timeoutMs: longestTimeoutMs(loadProfileFor(scenario, cell.profile)) });
   let collecting = true;
   const onPhase = (phase: PhaseName, state: 'started' | PhaseStatus) => {
     try {
@@ -90,6 +93,8 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
   let installation: Installation | undefined;
   let load: RunningLoad | undefined;
   let summary: LoadSummary | undefined;
+  let meter: ProcessLoadMeter | undefined;
+  let processLoad: ProcessLoad | undefined;
   let raw: RawSampleWriter | undefined;
   let pump: Promise<void> = Promise.resolve();
   let upgrade: CellAnalysisInput['upgrade'] = { ok: false, error: 'not attempted' };
@@ -99,6 +104,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
   const stopLoad = async () => {
     if (load && !summary) {
       summary = await load.stop();
+      processLoad = meter?.stop();
       await pump;
     }
   };
@@ -147,6 +153,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     const baseline = await phases.run('baseline', (timing.baselineSeconds + 30) * 1000, async (signal) => {
       if (scenario.traffic.rawSamples) raw = new RawSampleWriter(join(artifactDir, 'samples.ndjson.gz'));
       load = await deps.load.start({ baseUrls: installation!.endpoints }, profile, ctxFor(deps.signal));
+      meter = startProcessLoadMeter();
       const running = load;
       const rawOut = raw;
       pump = (async () => {
@@ -277,6 +284,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     rollback,
     ledger: mergeLedgers(verifications),
     load: summary ?? emptySummary(startedAt),
+    ...(processLoad ? { process: processLoad } : {}),
     expected: cell.expect,
     error,
   });

@@ -1,6 +1,6 @@
 import { UsageError } from '../common/errors.js';
 import type { ScenarioConfig } from '../config/types.js';
-import type { LoadProfile } from '../load/load-driver.js';
+import type { ClassTraffic, LoadProfile } from '../load/load-driver.js';
 
 /** The scenario's traffic with a named profile's overrides applied. */
 export function loadProfileFor(scenario: ScenarioConfig, profileName: string): LoadProfile {
@@ -21,10 +21,16 @@ export function loadProfileFor(scenario: ScenarioConfig, profileName: string): L
       timing.rollbackTimeoutSeconds +
       180) *
     1000;
+  const classes: Record<string, ClassTraffic> = {};
+  for (const [name, c] of Object.entries(traffic.classes ?? {})) classes[name] = { ...c };
+  for (const [name, rate] of Object.entries(profile.classRates ?? {}))
+    classes[name] = { ...classes[name], rate };
   return {
-    rate: profile.rate ?? traffic.rate,
+    // 0 when every class has a rate of its own (the scenario rules make sure no endpoint is left without one).
+    rate: profile.rate ?? traffic.rate ?? 0,
     connections: traffic.connections,
     timeoutMs: traffic.timeoutMs,
+    ...(Object.keys(classes).length > 0 ? { classes } : {}),
     maxInFlight: profile.maxInFlight ?? traffic.maxInFlight,
     endpoints: traffic.endpoints,
     versionProbe: scenario.versionProbe,

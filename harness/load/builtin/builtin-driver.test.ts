@@ -145,6 +145,38 @@ describe('BuiltinLoadDriver', () => {
     for (const s of samples) expect(s.endMs - s.startMs).toBeGreaterThanOrEqual(290);
   });
 
+  it('gives each class with a rate of its own its own stream and request timeout', async () => {
+    const { url } = await plainServer((req, res) => {
+      if (req.url === '/slow') setTimeout(() => res.end('late'), 400);
+      else res.end('ok');
+    });
+    const api: EndpointConfig = { ...home, name: 'list', class: 'api', path: '/fast' };
+    const git: EndpointConfig = { ...home, name: 'clone', class: 'git', path: '/slow' };
+    const web: EndpointConfig = { ...home, name: 'page', class: 'web', path: '/fast' };
+    const load = await start([url], {
+      rate: 30, // only web has no rate of its own
+      endpoints: [api, git, web],
+      classes: { api: { rate: 100 }, git: { rate: 20, timeoutMs: 150 } },
+      timeoutMs: 1000,
+      maxDurationMs: 1000,
+    });
+    const { summary, samples } = await runFor(load, 1700);
+    expect(summary.targetRate).toBe(150);
+    const of = (name: string) => samples.filter((s) => s.endpoint === name);
+    // A 1 s window at 100 / 20 / 30 per second: exactly that many arrivals, none dropped.
+    expect(of('list')).toHaveLength(100);
+    expect(of('clone')).toHaveLength(20);
+    expect(of('page')).toHaveLength(30);
+    expect(summary.dropped).toBe(0);
+    expect(of('list').every((s) => s.outcome === 'ok' && s.endpointClass === 'api')).toBe(true);
+    // git's own 150 ms timeout ends requests the server answers after 400 ms; the others' is 1 s.
+    for (const s of of('clone')) {
+      expect(s.outcome).toBe('timeout');
+      expect(s.endMs - s.startMs).toBeGreaterThanOrEqual(145);
+      expect(s.endMs - s.startMs).toBeLessThan(390);
+    }
+  });
+
   it('bounds the whole exchange by timeoutMs, even when the body trickles in faster than bodyTimeout', async () => {
     const { url } = await plainServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });

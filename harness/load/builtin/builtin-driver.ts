@@ -6,6 +6,7 @@ import type { EndpointConfig } from '../../config/types.js';
 import { ArrivalScheduler, type ArrivalStream } from '../arrival-scheduler.js';
 import type { LoadDriver, LoadProfile, LoadSummary, LoadTarget, RunningLoad } from '../load-driver.js';
 import { RunningLoadBase } from '../running-load-base.js';
+import { classTimeoutMs, longestTimeoutMs, trafficGroups } from '../traffic-plan.js';
 import { SmoothWeightedRoundRobin } from '../weighted-round-robin.js';
 import { Exchange, type ExchangeSpec, type RequestResult } from './send-request.js';
 
@@ -37,10 +38,15 @@ function validate(target: LoadTarget, profile: LoadProfile): void {
   if (target.baseUrls.length === 0) problems.push('target.baseUrls is empty');
   if (!(profile.rate >= 0) || !Number.isFinite(profile.rate))
     problems.push(`rate must be >= 0, got ${profile.rate}`);
-  if (profile.rate > 0 && profile.connections.length > 0) {
-    if (profile.endpoints.length === 0) problems.push('no endpoints to send traffic to');
-    for (const e of profile.endpoints)
-      if (!(e.weight > 0)) problems.push(`endpoint ${e.name}: weight must be > 0`);
+  if (profile.rate > 0 && profile.connections.length > 0 && profile.endpoints.length === 0)
+    problems.push('no endpoints to send traffic to');
+  for (const e of profile.endpoints)
+    if (!(e.weight > 0)) problems.push(`endpoint ${e.name}: weight must be > 0`);
+  for (const [name, c] of Object.entries(profile.classes ?? {})) {
+    if (c.rate !== undefined && !(c.rate > 0 && Number.isFinite(c.rate)))
+      problems.push(`class ${name}: rate must be > 0, got ${c.rate}`);
+    if (c.timeoutMs !== undefined && !(c.timeoutMs > 0))
+      problems.push(`class ${name}: timeoutMs must be > 0, got ${c.timeoutMs}`);
   }
   if (!(profile.timeoutMs > 0)) problems.push(`timeoutMs must be > 0, got ${profile.timeoutMs}`);
   if (!(profile.maxInFlight >= 1)) problems.push(`maxInFlight must be >= 1, got ${profile.maxInFlight}`);
@@ -58,6 +64,7 @@ type Stream =
 interface Target {
   endpoint: EndpointConfig;
   spec: ExchangeSpec;
+  timeoutMs: number;
   headers: Record<string, string> | undefined;
   sampler: { reused: string; new: string };
 }
@@ -78,6 +85,7 @@ interface Meta {
   intendedStartMs: number;
   startMs: number;
   writeKey: string | null;
+  timeoutMs: number;
 }
 
 const WRITER_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
@@ -102,7 +110,8 @@ class BuiltinRunningLoad extends RunningLoadBase {
     private readonly ctx: RunContext,
   ) {
     super();
-    const connect = { timeout: profile.timeoutMs };
+    // Each request's own deadline (its class's timeout) is enforced by the sweeper; connecting may take up to the longest.
+    const connect = { timeout: longestTimeoutMs(profile) };
     this.routes = target.baseUrls.map((u) => {
       const url = new URL(u);
       return {
@@ -120,19 +129,21 @@ class BuiltinRunningLoad extends RunningLoadBase {
       versionHeader,
     };
     const streams: ArrivalStream<Stream>[] = [];
-    if (profile.rate > 0) {
+    for (const group of trafficGroups(profile)) {
+      if (!(group.rate > 0)) continue;
       for (const connection of profile.connections) {
-        const targets = profile.endpoints.map((endpoint) => ({
+        const targets = group.endpoints.map((endpoint) => ({
           item: {
             endpoint,
             spec: { expectStatus: endpoint.expectStatus, versionProbe: profile.versionProbe, versionHeader },
+            timeoutMs: classTimeoutMs(profile, endpoint.class),
             headers: endpoint.headers ? { ...endpoint.headers } : undefined,
             sampler: { reused: `${endpoint.name}:reused`, new: `${endpoint.name}:new` },
           },
           weight: endpoint.weight,
         }));
         const pick = new SmoothWeightedRoundRobin(targets);
-        streams.push({ ratePerSecond: profile.rate, tag: { kind: 'traffic', connection, pick } });
+        streams.push({ ratePerSecond: group.rate, tag: { kind: 'traffic', connection, pick } });
       }
     }
     if (profile.writer) streams.push({ ratePerSecond: profile.writer.rate, tag: { kind: 'writer' } });
@@ -142,10 +153,18 @@ class BuiltinRunningLoad extends RunningLoadBase {
       durationMs: profile.maxDurationMs,
       signal: ctx.signal,
       onDue: (stream, intendedStartMs, handedOverMs) => this.dispatch(stream, intendedStartMs, handedOverMs),
+      isFull: () => this.inFlight.size >= this.profile.maxInFlight,
+      onSkipped: (_stream, count) => {
+        this.dropped += count;
+      },
     });
     // One coarse timer bounds every exchange by timeoutMs (no timer per request); undici's own
     // connect/headers/body timeouts usually fire first.
-    const period = Math.max(5, Math.min(100, Math.floor(profile.timeoutMs / 4)));
+    const shortest = Math.min(
+      profile.timeoutMs,
+      ...Object.values(profile.classes ?? {}).map((c) => c.timeoutMs ?? Infinity),
+    );
+    const period = Math.max(5, Math.min(100, Math.floor(shortest / 4)));
     this.sweeper = setInterval(this.sweep, period);
     this.sweeper.unref();
   }
@@ -192,16 +211,15 @@ class BuiltinRunningLoad extends RunningLoadBase {
 
   private dispatch(stream: Stream, intendedStartMs: number, startMs: number): void {
     if (this.inFlight.size >= this.profile.maxInFlight) {
+      // The scheduler skips arrivals while full; this catches a slot taken within one hand-over.
       this.dropped++;
-      if (stream.kind === 'traffic') stream.pick.next(); // keep the endpoint mix of later requests unchanged
       return;
     }
     this.sent++;
     const route = this.nextRoute();
-    const timeoutMs = this.profile.timeoutMs;
     if (stream.kind === 'traffic') {
       const target = stream.pick.next();
-      const { endpoint } = target;
+      const { endpoint, timeoutMs } = target;
       const fresh = stream.connection === 'new';
       const opts: Dispatcher.DispatchOptions = {
         origin: route.origin,
@@ -221,6 +239,7 @@ class BuiltinRunningLoad extends RunningLoadBase {
         intendedStartMs,
         startMs,
         writeKey: null,
+        timeoutMs,
       };
       this.send(fresh ? this.fresh : route.reused, opts, target.spec, meta);
       return;
@@ -228,6 +247,7 @@ class BuiltinRunningLoad extends RunningLoadBase {
     const writer = this.profile.writer;
     if (!writer) return;
     this.writeCounter++;
+    const timeoutMs = this.profile.timeoutMs;
     const key = `${this.ctx.runId}-${this.ctx.cellId}-w${this.writeCounter}`;
     const opts: Dispatcher.DispatchOptions = {
       origin: route.origin,
@@ -246,6 +266,7 @@ class BuiltinRunningLoad extends RunningLoadBase {
       intendedStartMs,
       startMs,
       writeKey: key,
+      timeoutMs,
     };
     this.send(route.reused, opts, this.writerSpec, meta);
   }
@@ -256,7 +277,7 @@ class BuiltinRunningLoad extends RunningLoadBase {
     spec: ExchangeSpec,
     meta: Meta,
   ): void {
-    const exchange = new Exchange(spec, meta, meta.startMs + this.profile.timeoutMs, this.now, this.onDone);
+    const exchange = new Exchange(spec, meta, meta.startMs + meta.timeoutMs, this.now, this.onDone);
     this.inFlight.add(exchange);
     dispatcher.dispatch(opts, exchange); // errors (even synchronous ones) arrive through onError
   }
