@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Outcome, Sample } from '../common/sample.js';
-import { computeDowntime, downtimeSeconds, worstSampler } from './downtime.js';
+import { clipDowntime, computeDowntime, downtimeSeconds, worstSampler } from './downtime.js';
 
 /** Samples of one sampler every 10 ms from t=1000, each 2 ms long; the pattern says ok (.) or failed (x). */
 function series(pattern: string, sampler = 'home:reused', failure: Outcome = 'refused', t0 = 1000): Sample[] {
@@ -85,5 +85,18 @@ describe('downtimeSeconds', () => {
     const intervals = computeDowntime(series('.xx..xxx.'));
     expect(intervals).toHaveLength(2);
     expect(downtimeSeconds(intervals)).toBeCloseTo(0.02 + 0.03, 9);
+  });
+
+  it('clips intervals to a window: an outage that began just before it counts for its overlap', () => {
+    // Failed from t=1020 to the success at t=1100: 80 ms. The window opens at 1021 and closes at 1090.
+    const [interval] = computeDowntime(series('..xxxxxxxx.'));
+    expect(interval?.seconds).toBeCloseTo(0.08, 9);
+    const clipped = clipDowntime(computeDowntime(series('..xxxxxxxx.')), 1021, 1090);
+    expect(clipped).toHaveLength(1);
+    expect(clipped[0]).toMatchObject({ startedAt: 1021, endedAt: 1090, failedSamples: 8 });
+    expect(downtimeSeconds(clipped)).toBeCloseTo(0.069, 9);
+    expect(clipDowntime(computeDowntime(series('..xxxxxxxx.')), 1100, 2000)).toEqual([]);
+    const whole = computeDowntime(series('..xxxxxxxx.'));
+    expect(clipDowntime(whole, 0, 5000)[0]).toBe(whole[0]); // inside the window: unchanged
   });
 });

@@ -83,3 +83,27 @@ export function worstSampler(intervals: readonly DowntimeInterval[]): string | n
   }
   return best;
 }
+
+/**
+ * The parts of the intervals that lie within [start, end): an outage that began just before the
+ * window (a request in flight when the upgrade began) or outlasts it counts for the time it
+ * overlaps. `failedSamples` and `failureClasses` stay those of the whole interval.
+ */
+export function clipDowntime(
+  intervals: readonly DowntimeInterval[],
+  start: number,
+  end: number,
+): DowntimeInterval[] {
+  const clipped: DowntimeInterval[] = [];
+  for (const i of intervals) {
+    const from = Math.max(i.startedAt, start);
+    const to = Math.min(i.endedAt, end);
+    if (to <= from) continue;
+    clipped.push(
+      from === i.startedAt && to === i.endedAt
+        ? i
+        : { ...i, startedAt: from, endedAt: to, seconds: (to - from) / 1000 },
+    );
+  }
+  return clipped;
+}

@@ -12,7 +12,7 @@ import type { SloConfig } from '../config/types.js';
 import type { LoadSummary } from '../load/load-driver.js';
 import type { CellMeasures } from './cell-measures.js';
 import { dataIntegrityCheck, errorBudgetCheck, rollbackCheck, upgradeCheck, versionCheck } from './checks.js';
-import { downtimeSeconds } from './downtime.js';
+import { clipDowntime, downtimeSeconds } from './downtime.js';
 import type { FoldedCell } from './fold.js';
 import { foldSamples } from './fold-samples.js';
 import { loadCheck, loadCheckAsCheck } from './load-check.js';
@@ -101,13 +101,11 @@ export function judgeCell(m: CellMeasures, input: CellJudgeInput): CellAnalysis 
   const downtime = m.downtime;
   // The SLO judges the upgrade window; a rollback's outage is reported with the rollback.
   const window = upgradeWindow(phases);
-  const upgradeDowntime = window
-    ? downtime.filter((i) => i.startedAt >= window.start && i.startedAt < window.end)
-    : [];
+  const upgradeDowntime = window ? clipDowntime(downtime, window.start, window.end) : [];
   const cellDowntime = downtimeSeconds(upgradeDowntime);
   const rollbackSpan = phaseSpan(phases, 'rollback');
   const rollbackDowntime = rollbackSpan
-    ? downtimeSeconds(downtime.filter((i) => i.startedAt >= rollbackSpan.start))
+    ? downtimeSeconds(clipDowntime(downtime, rollbackSpan.start, Number.POSITIVE_INFINITY))
     : undefined;
   const errorBudget = m.errorBudget;
   const hasUpgradePhase = phaseSpan(phases, 'upgrade') !== null;

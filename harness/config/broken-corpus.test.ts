@@ -55,10 +55,22 @@ const EXPECTED: Record<string, Expectation> = {
   's-missing-required.yaml': {
     line: 12,
     column: 1,
-    path: 'traffic.endpoints',
-    phrase: 'required field is missing',
+    path: 'traffic',
+    phrase: 'nothing to send: list HTTP endpoints in traffic.endpoints (or SQL statements in traffic.sql',
   },
   's-missing-top-level.yaml': { line: 2, column: 1, path: 'versions', phrase: 'required field is missing' },
+  's-postgres-inexact-version.yaml': {
+    line: 5,
+    column: 12,
+    path: 'versions[0]',
+    phrase: 'the postgres method needs exact PostgreSQL versions this machine has binaries for (known: 17.9, 17.10); got "17"',
+  },
+  's-sql-header-probe.yaml': {
+    line: 6,
+    column: 25,
+    path: 'versionProbe.header',
+    phrase: 'SQL traffic (traffic.sql) reads the version with versionProbe.sql',
+  },
   's-slo-unknown-class.yaml': {
     line: 18,
     column: 10,

@@ -4,6 +4,7 @@
  */
 import { isCompatible, PLATFORM_METHODS, platformsFor } from '../matrix/compat.js';
 import { BUILTIN_AXES, formatPathValue, resolveInclude } from '../matrix/expand.js';
+import { postgresMajor } from '../platforms/local/postgres-versions.js';
 import { duplicates, known } from './scenario-rules.js';
 import { didYouMean } from './suggest.js';
 import type {
@@ -44,6 +45,12 @@ function pathRules(path: PathConfig, at: Path, scenario: ScenarioConfig): Config
       message: `version ${path.from} comes after ${path.to} in the scenario's versions (oldest first: ${known(versions)}); from must be older than to`,
     });
   }
+  if (scenario.postgres && postgresMajor(path.from) !== postgresMajor(path.to)) {
+    problems.push({
+      path: at,
+      message: `PostgreSQL ${path.from} → ${path.to} changes the major version, which needs pg_upgrade (or a dump and restore); the postgres method swaps binaries only within one major version`,
+    });
+  }
   return problems;
 }
 
@@ -68,6 +75,11 @@ function methodRule(method: MethodName, at: Path, scenario: ScenarioConfig): Con
         path: at,
         message: 'method exec needs an "exec" section (install, upgrade, rollback commands) in the scenario',
       },
+    ];
+  }
+  if (method === 'postgres' && !scenario.postgres) {
+    return [
+      { path: at, message: 'method postgres needs a "postgres" section (database, setup) in the scenario' },
     ];
   }
   return [];

@@ -2,6 +2,8 @@
  * Rules that relate several fields of a scenario, applied after the schema. Each returns every
  * problem it finds, located by field path.
  */
+
+import { isExactPostgresVersion, POSTGRES_VERSIONS } from '../platforms/local/postgres-versions.js';
 import { formatPath } from './locate.js';
 import { didYouMean } from './suggest.js';
 import { trafficRules } from './traffic-rules.js';
@@ -107,13 +109,30 @@ export function scenarioRules(scenario: ScenarioConfig): ConfigProblem[] {
     ),
   );
   const probe = scenario.versionProbe;
-  if (probe.header === undefined && probe.jsonField === undefined) {
+  const probes = (['header', 'jsonField', 'sql'] as const).filter((k) => probe[k] !== undefined);
+  if (probes.length === 0) {
     problems.push({
       path: ['versionProbe'],
-      message: 'set header or jsonField: the part of each response that names the serving version',
+      message: scenario.traffic.sql
+        ? 'set sql: a query whose first column names the serving version, e.g. "SHOW server_version"'
+        : 'set header or jsonField: the part of each response that names the serving version',
     });
-  } else if (probe.header !== undefined && probe.jsonField !== undefined) {
-    problems.push({ path: ['versionProbe', 'jsonField'], message: 'set only one of header or jsonField' });
+  } else if (probes.length > 1) {
+    problems.push({
+      path: ['versionProbe', probes[1] as string],
+      message: `set only one of header, jsonField or sql (${probes.join(' and ')} are set)`,
+    });
+  } else if (scenario.traffic.sql && probe.sql === undefined) {
+    problems.push({
+      path: ['versionProbe', probes[0] as string],
+      message:
+        'SQL traffic (traffic.sql) reads the version with versionProbe.sql, e.g. "SHOW server_version"',
+    });
+  } else if (!scenario.traffic.sql && probe.sql !== undefined) {
+    problems.push({
+      path: ['versionProbe', 'sql'],
+      message: 'versionProbe.sql is for SQL traffic (traffic.sql); HTTP traffic reads header or jsonField',
+    });
   }
   if (scenario.local) {
     problems.push(
@@ -154,5 +173,14 @@ export function scenarioRules(scenario: ScenarioConfig): ConfigProblem[] {
   }
   problems.push(...templateRules(scenario));
   problems.push(...trafficRules(scenario));
+  if (scenario.postgres) {
+    scenario.versions.forEach((version, i) => {
+      if (!isExactPostgresVersion(version))
+        problems.push({
+          path: ['versions', i],
+          message: `the postgres method needs exact PostgreSQL versions this machine has binaries for (known: ${POSTGRES_VERSIONS.filter(isExactPostgresVersion).join(', ')}); got "${version}"`,
+        });
+    });
+  }
   return problems;
 }

@@ -27,7 +27,7 @@ import type { MatrixConfig, ScenarioConfig } from './types.js';
 
 export const API_VERSION = 'upgrade-harness/v1';
 export const PLATFORM_NAMES = ['local', 'existing'] as const;
-export const METHOD_NAMES = ['local', 'exec'] as const;
+export const METHOD_NAMES = ['local', 'exec', 'postgres'] as const;
 export const STRATEGY_NAMES = ['rolling', 'recreate', 'blue-green'] as const;
 export const ROLLBACK_POLICIES = ['never', 'on-failure', 'always'] as const;
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'] as const;
@@ -47,6 +47,10 @@ const versionProbeSchema = z
       .min(1)
       .optional()
       .meta({ description: 'Or a top-level JSON field of the response body.' }),
+    sql: z.string().min(1).optional().meta({
+      description:
+        'Or, for SQL traffic (traffic.sql), a query whose first column of the first row is the serving version, e.g. "SHOW server_version".',
+    }),
   })
   .meta({ description: 'Where each response says which version served it (set exactly one).' });
 
@@ -80,6 +84,40 @@ const trafficClassSchema = z.strictObject({
   timeoutMs: positiveInt.optional().meta({ description: "Request timeout of this class's requests." }),
 });
 
+const sqlStatementSchema = z.strictObject({
+  name: nameSchema,
+  class: z
+    .string()
+    .min(1)
+    .default('default')
+    .meta({ description: 'Statement class, for budgets per class.' }),
+  sql: z.string().min(1).meta({ description: 'Run in its own transaction (several statements: no params).' }),
+  weight: positiveNumber.default(1).meta({ description: 'Relative weight in the traffic mix.' }),
+});
+
+const sqlTrafficSchema = z
+  .strictObject({
+    statements: z.array(sqlStatementSchema).min(1),
+    writer: z
+      .strictObject({
+        table: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$/, {
+            message: 'expected a table name such as "harness_ledger" or "app.ledger"',
+          })
+          .default('upgrade_harness_ledger')
+          .meta({ description: 'Created (key text primary key) when missing.' }),
+        rate: positiveNumber.meta({ description: 'Committed inserts per second.' }),
+      })
+      .optional()
+      .meta({ description: 'Data-integrity writer: every committed key must read back after the upgrade.' }),
+    poolSize: positiveInt.default(10).meta({ description: "Connections in the 'reused' pool." }),
+  })
+  .meta({
+    description:
+      "SQL traffic (PostgreSQL wire protocol) instead of HTTP endpoints: transactions on an open-model schedule against the installation's postgres:// URL.",
+  });
+
 const trafficSchema = z.strictObject({
   rate: positiveNumber.optional().meta({
     description:
@@ -97,8 +135,12 @@ const trafficSchema = z.strictObject({
     .default(2000)
     .meta({ description: 'Request timeout of the writer and of classes without their own.' }),
   maxInFlight: positiveInt.default(256),
-  endpoints: z.array(endpointSchema).min(1),
+  endpoints: z
+    .array(endpointSchema)
+    .default(() => [])
+    .meta({ description: 'HTTP endpoints to send traffic to (or traffic.sql for a database).' }),
   writer: writerSchema.optional(),
+  sql: sqlTrafficSchema.optional(),
   rawSamples: z.boolean().default(false).meta({
     description:
       'Also write every sample to cells/<id>/samples.ndjson.gz (gzipped NDJSON) for offline analysis; the analysis itself folds samples in constant memory.',
@@ -205,6 +247,19 @@ const localMethodSchema = z.strictObject({
     .prefault({}),
 });
 
+const postgresMethodSchema = z
+  .strictObject({
+    database: nameSchema.default('app').meta({ description: 'Created at install; the traffic goes to it.' }),
+    setup: z
+      .array(z.string().min(1))
+      .default(() => [])
+      .meta({ description: 'SQL run once after install (e.g. CREATE TABLE), in order.' }),
+  })
+  .meta({
+    description:
+      'The postgres method: PostgreSQL itself is the product. Install starts a cluster at version N; upgrade and rollback are a minor-version binary swap (fast shutdown, start the same data directory with the other binaries), as a package upgrade does.',
+  });
+
 const execMethodSchema = z.strictObject({
   install: commandsSchema,
   upgrade: commandsSchema,
@@ -224,6 +279,7 @@ export const ScenarioSchema = z
     readiness: z.strictObject({ path: urlPathSchema.default('/readyz') }).prefault({}),
     local: localMethodSchema.optional(),
     exec: execMethodSchema.optional(),
+    postgres: postgresMethodSchema.optional(),
     existing: z.strictObject({ urls: z.array(httpUrlSchema).min(1) }).optional(),
     traffic: trafficSchema,
     profiles: z.record(nameSchema, profileSchema).default(() => ({ default: {} })),

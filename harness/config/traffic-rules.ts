@@ -29,22 +29,50 @@ function unknownNames(
     }));
 }
 
+/** HTTP endpoints or SQL statements: exactly one kind, and what only the other kind has is refused. */
+function trafficKindRules(scenario: ScenarioConfig): ConfigProblem[] {
+  const { traffic } = scenario;
+  if (!traffic.sql) {
+    return traffic.endpoints.length > 0
+      ? []
+      : [
+          {
+            path: ['traffic'],
+            message:
+              'nothing to send: list HTTP endpoints in traffic.endpoints (or SQL statements in traffic.sql for a database)',
+          },
+        ];
+  }
+  const problems: ConfigProblem[] = [];
+  const only = (key: string, instead: string) =>
+    problems.push({ path: ['traffic', key], message: `is for HTTP traffic; with traffic.sql ${instead}` });
+  if (traffic.endpoints.length > 0)
+    only('endpoints', 'list SQL statements in traffic.sql.statements instead');
+  if (traffic.writer) only('writer', 'use traffic.sql.writer (a table of committed keys) instead');
+  if (traffic.classes) only('classes', 'every statement shares traffic.rate');
+  return problems;
+}
+
 export function trafficRules(scenario: ScenarioConfig): ConfigProblem[] {
   const { traffic, slo } = scenario;
-  const problems: ConfigProblem[] = [];
-  const endpointClasses = [...new Set(traffic.endpoints.map((e) => e.class))];
-  const judgedClasses = traffic.writer ? [...endpointClasses, WRITER_CLASS] : endpointClasses;
+  const problems: ConfigProblem[] = trafficKindRules(scenario);
+  // SQL statements are named and classed like endpoints: samplers are `<name>:<connection>` either way.
+  const items: ReadonlyArray<{ name: string; class: string }> = traffic.sql?.statements ?? traffic.endpoints;
+  const hasWriter = traffic.writer !== undefined || traffic.sql?.writer !== undefined;
+  const endpointClasses = [...new Set(items.map((e) => e.class))];
+  const judgedClasses = hasWriter ? [...endpointClasses, WRITER_CLASS] : endpointClasses;
   const classRate = (name: string) => traffic.classes?.[name]?.rate;
 
-  const withoutRate = traffic.endpoints.filter((e) => classRate(e.class) === undefined);
+  const withoutRate = items.filter((e) => classRate(e.class) === undefined);
   if (withoutRate.length > 0 && traffic.rate === undefined) {
     const names = withoutRate.map((e) => `"${e.name}" (class ${e.class})`);
+    const kind = traffic.sql ? 'statements' : 'endpoints';
     problems.push({
       path: ['traffic'],
-      message: `rate is missing: endpoints ${names.join(', ')} have no rate of their own in traffic.classes; set traffic.rate (requests per second per connection mode) or traffic.classes.<class>.rate`,
+      message: `rate is missing: ${kind} ${names.join(', ')} have no rate of their own in traffic.classes; set traffic.rate (requests per second per connection mode) or traffic.classes.<class>.rate`,
     });
   }
-  if (withoutRate.length === 0) {
+  if (withoutRate.length === 0 && items.length > 0) {
     const unused =
       'applies to no endpoint: every endpoint class has its own rate in traffic.classes; remove it';
     if (traffic.rate !== undefined) problems.push({ path: ['traffic', 'rate'], message: unused });
@@ -83,8 +111,8 @@ export function trafficRules(scenario: ScenarioConfig): ConfigProblem[] {
       'endpoint class',
     ),
   );
-  const samplers = traffic.endpoints.flatMap((e) => traffic.connections.map((c) => `${e.name}:${c}`));
-  if (traffic.writer) samplers.push(`${WRITER_ENDPOINT}:reused`);
+  const samplers = items.flatMap((e) => traffic.connections.map((c) => `${e.name}:${c}`));
+  if (hasWriter) samplers.push(`${WRITER_ENDPOINT}:reused`);
   problems.push(
     ...unknownNames(
       Object.keys(slo.maxDowntimeSecondsPerSampler ?? {}),

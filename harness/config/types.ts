@@ -12,6 +12,8 @@ export interface VersionProbeConfig {
   header?: string;
   /** Or a top-level JSON field of the response body. */
   jsonField?: string;
+  /** Or, for SQL traffic, a query whose first column of the first row is the serving version. */
+  sql?: string;
 }
 
 export interface EndpointConfig {
@@ -44,6 +46,22 @@ export interface TrafficClassConfig {
   timeoutMs?: number;
 }
 
+export interface SqlStatementConfig {
+  name: string;
+  class: string;
+  sql: string;
+  weight: number;
+}
+
+/** SQL traffic against the installation's postgres:// URL, instead of HTTP endpoints. */
+export interface SqlTrafficConfig {
+  statements: SqlStatementConfig[];
+  /** Data-integrity writer: uniquely keyed inserts, each committed key must read back. */
+  writer?: { table: string; rate: number };
+  /** Connections in the 'reused' pool. */
+  poolSize: number;
+}
+
 export interface TrafficConfig {
   /** Requests per second per connection mode, spread by weight over the endpoints whose class has no own rate. */
   rate?: number;
@@ -53,8 +71,10 @@ export interface TrafficConfig {
   /** Request timeout of the writer and of classes without their own. */
   timeoutMs: number;
   maxInFlight: number;
+  /** HTTP endpoints (empty with `sql`). */
   endpoints: EndpointConfig[];
   writer?: WriterConfig;
+  sql?: SqlTrafficConfig;
   /** Also write every sample to `cells/<id>/samples.ndjson.gz`. */
   rawSamples: boolean;
 }
@@ -153,6 +173,14 @@ export interface ExecMethodConfig {
   env: Record<string, string>;
 }
 
+/** The postgres method: PostgreSQL is the product; upgrades are minor-version binary swaps. */
+export interface PostgresMethodConfig {
+  /** Created at install; the traffic goes to it. */
+  database: string;
+  /** SQL run once after install, in order. */
+  setup: string[];
+}
+
 export interface ExistingPlatformConfig {
   urls: string[];
 }
@@ -168,6 +196,7 @@ export interface ScenarioConfig {
   readiness: { path: string };
   local?: LocalMethodConfig;
   exec?: ExecMethodConfig;
+  postgres?: PostgresMethodConfig;
   existing?: ExistingPlatformConfig;
   traffic: TrafficConfig;
   profiles: Record<string, ProfileConfig>;
@@ -176,7 +205,7 @@ export interface ScenarioConfig {
 }
 
 export type PlatformName = 'local' | 'existing';
-export type MethodName = 'local' | 'exec';
+export type MethodName = 'local' | 'exec' | 'postgres';
 export type StrategyName = 'rolling' | 'recreate' | 'blue-green';
 export type RollbackPolicy = 'never' | 'on-failure' | 'always';
 

@@ -1,10 +1,14 @@
 import type { RunContext } from '../common/context.js';
+import type { DataIntegrity } from '../common/run-record.js';
 import type { Sample } from '../common/sample.js';
-import type { EndpointConfig, VersionProbeConfig, WriterConfig } from '../config/types.js';
+import type { EndpointConfig, SqlTrafficConfig, VersionProbeConfig, WriterConfig } from '../config/types.js';
 
 /** Where traffic goes: the product's front door(s). */
 export interface LoadTarget {
-  /** Base URLs, e.g. `http://127.0.0.1:41234`. Requests round-robin over them. */
+  /**
+   * Base URLs, e.g. `http://127.0.0.1:41234` (requests round-robin over them), or for SQL traffic
+   * the database's `postgres://` URL (the first one is used).
+   */
   baseUrls: string[];
 }
 
@@ -33,6 +37,8 @@ export interface LoadProfile {
   /** Hard bound on how long the load may run, whatever the caller does. */
   maxDurationMs: number;
   writer?: WriterConfig;
+  /** SQL traffic instead of HTTP endpoints (the sql driver); its version query is `versionProbe.sql`. */
+  sql?: SqlTrafficConfig;
 }
 
 export interface LoadSummary {
@@ -56,7 +62,23 @@ export interface RunningLoad {
   stop(): Promise<LoadSummary>;
 }
 
+export interface LedgerCheckOptions {
+  signal: AbortSignal;
+  /** Per read. */
+  timeoutMs: number;
+}
+
 export interface LoadDriver {
   readonly name: string;
   start(target: LoadTarget, profile: LoadProfile, ctx: RunContext): Promise<RunningLoad>;
+  /**
+   * Reads back acknowledged keys of the profile's writer (the data-integrity ledger) from where
+   * this driver wrote them; rejects with AbortedError when the signal is aborted.
+   */
+  verifyLedger(
+    target: LoadTarget,
+    profile: LoadProfile,
+    keys: readonly string[],
+    options: LedgerCheckOptions,
+  ): Promise<DataIntegrity>;
 }

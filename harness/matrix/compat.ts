@@ -2,7 +2,7 @@
 import type { MethodName, PlatformName } from '../config/types.js';
 
 export const PLATFORM_METHODS: Readonly<Record<PlatformName, readonly MethodName[]>> = {
-  local: ['local'],
+  local: ['local', 'postgres'],
   existing: ['exec'],
 };
 

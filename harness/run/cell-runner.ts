@@ -10,7 +10,6 @@ import { redactDeep } from '../common/redact.js';
 import type { CellRecord, DataIntegrity, ProcessLoad } from '../common/run-record.js';
 import type { PhaseName, PhaseStatus, TimelineEvent } from '../common/sample.js';
 import type { CellPlan, ScenarioConfig, StrategyOptions } from '../config/types.js';
-import { verifyLedger } from '../load/builtin/verify-ledger.js';
 import type { LoadDriver, LoadSummary, RunningLoad } from '../load/load-driver.js';
 import { RawSampleWriter } from '../load/raw-samples.js';
 import { longestTimeoutMs } from '../load/traffic-plan.js';
@@ -66,8 +65,10 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
   });
   const { scenario } = deps;
   // Samples are folded as they arrive (constant memory); phase starts and ends split the fold.
+  // Profile names are checked against the scenario when the matrix is loaded.
+  const profile = loadProfileFor(scenario, cell.profile);
   // The fold orders samples within the longest request timeout (a class may have its own).
-  const fold = new CellFold({ timeoutMs: longestTimeoutMs(loadProfileFor(scenario, cell.profile)) });
+  const fold = new CellFold({ timeoutMs: longestTimeoutMs(profile) });
   let collecting = true;
   const onPhase = (phase: PhaseName, state: 'started' | PhaseStatus) => {
     try {
@@ -108,13 +109,14 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
       await pump;
     }
   };
+  const hasWriter = profile.writer !== undefined || profile.sql?.writer !== undefined;
   let verifiedKeys = 0;
   const verify = async (signal: AbortSignal) => {
-    if (!load || !scenario.traffic.writer || !installation) return;
+    if (!load || !hasWriter || !installation) return;
     const keys = [...load.acknowledgedKeys()];
-    const options = { signal, timeoutMs: scenario.traffic.timeoutMs, concurrency: 8 };
+    const options = { signal, timeoutMs: scenario.traffic.timeoutMs };
     verifications.push(
-      await verifyLedger(installation.endpoints, scenario.traffic.writer.readPath, keys, options),
+      await deps.load.verifyLedger({ baseUrls: installation.endpoints }, profile, keys, options),
     );
     verifiedKeys = keys.length;
   };
@@ -149,7 +151,6 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
 
   if (!error && installation) {
     phases.defer('load', stopLoad);
-    const profile = loadProfileFor(scenario, cell.profile);
     const baseline = await phases.run('baseline', (timing.baselineSeconds + 30) * 1000, async (signal) => {
       if (scenario.traffic.rawSamples) raw = new RawSampleWriter(join(artifactDir, 'samples.ndjson.gz'));
       load = await deps.load.start({ baseUrls: installation!.endpoints }, profile, ctxFor(deps.signal));
@@ -239,7 +240,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
 
   // Every acknowledged write is read back at least once, including those after the last check.
   const unchecked = (load?.acknowledgedKeys().length ?? 0) - verifiedKeys;
-  if (!error && installation && scenario.traffic.writer && unchecked > 0) {
+  if (!error && installation && hasWriter && unchecked > 0) {
     const final = await phases.run('verify-data', (timing.settleSeconds + 60) * 1000, (signal) =>
       verify(signal),
     );

@@ -1,5 +1,5 @@
 import { UsageError } from '../common/errors.js';
-import type { ScenarioConfig } from '../config/types.js';
+import type { ScenarioConfig, SqlTrafficConfig } from '../config/types.js';
 import type { ClassTraffic, LoadProfile } from '../load/load-driver.js';
 
 /** The scenario's traffic with a named profile's overrides applied. */
@@ -36,5 +36,12 @@ export function loadProfileFor(scenario: ScenarioConfig, profileName: string): L
     versionProbe: scenario.versionProbe,
     maxDurationMs,
     ...(writer ? { writer } : {}),
+    ...(traffic.sql ? { sql: sqlWithProfile(traffic.sql, profile.writerRate) } : {}),
   };
+}
+
+function sqlWithProfile(sql: SqlTrafficConfig, writerRate: number | undefined): SqlTrafficConfig {
+  return sql.writer && writerRate !== undefined
+    ? { ...sql, writer: { ...sql.writer, rate: writerRate } }
+    : sql;
 }

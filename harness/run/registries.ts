@@ -1,9 +1,11 @@
 import { Registry } from '../common/registry.js';
 import { BuiltinLoadDriver } from '../load/builtin/builtin-driver.js';
 import type { LoadDriver } from '../load/load-driver.js';
+import { SqlLoadDriver } from '../load/sql/sql-load-driver.js';
 import { ExecMethod } from '../methods/exec/exec-method.js';
 import { LocalMethod } from '../methods/local/local-method.js';
 import type { Method } from '../methods/method.js';
+import { PostgresMethod } from '../methods/postgres/postgres-method.js';
 import { ExistingPlatform } from '../platforms/existing/existing-platform.js';
 import { LocalPlatform } from '../platforms/local/local-platform.js';
 import type { Platform } from '../platforms/platform.js';
@@ -22,7 +24,10 @@ export function defaultRegistries(): Registries {
       .register('existing', () => new ExistingPlatform()),
     methods: new Registry<Method>('method')
       .register('local', () => new LocalMethod())
-      .register('exec', () => new ExecMethod()),
-    loadDrivers: new Registry<LoadDriver>('load driver').register('builtin', () => new BuiltinLoadDriver()),
+      .register('exec', () => new ExecMethod())
+      .register('postgres', () => new PostgresMethod()),
+    loadDrivers: new Registry<LoadDriver>('load driver')
+      .register('builtin', () => new BuiltinLoadDriver())
+      .register('sql', () => new SqlLoadDriver()),
   };
 }

@@ -99,7 +99,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunMatrixRes
           signal,
           platform: (name) => options.registries.platforms.get(name),
           method: (name) => options.registries.methods.get(name),
-          load: options.registries.loadDrivers.get('builtin'),
+          load: options.registries.loadDrivers.get(plan.scenario.traffic.sql ? 'sql' : 'builtin'),
           onPhase: (id, phase, state) => progress.phase(id, phase, state),
           ...(options.logLevel ? { logLevel: options.logLevel } : {}),
         });

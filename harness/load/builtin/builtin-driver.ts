@@ -1,14 +1,23 @@
 import { Agent, type Dispatcher, Pool } from 'undici';
 import type { RunContext } from '../../common/context.js';
 import { HarnessError } from '../../common/errors.js';
+import type { DataIntegrity } from '../../common/run-record.js';
 import type { ConnectionMode, Sample } from '../../common/sample.js';
 import type { EndpointConfig } from '../../config/types.js';
 import { ArrivalScheduler, type ArrivalStream } from '../arrival-scheduler.js';
-import type { LoadDriver, LoadProfile, LoadSummary, LoadTarget, RunningLoad } from '../load-driver.js';
+import type {
+  LedgerCheckOptions,
+  LoadDriver,
+  LoadProfile,
+  LoadSummary,
+  LoadTarget,
+  RunningLoad,
+} from '../load-driver.js';
 import { RunningLoadBase } from '../running-load-base.js';
 import { classTimeoutMs, longestTimeoutMs, trafficGroups } from '../traffic-plan.js';
 import { SmoothWeightedRoundRobin } from '../weighted-round-robin.js';
 import { Exchange, type ExchangeSpec, type RequestResult } from './send-request.js';
+import { verifyLedger } from './verify-ledger.js';
 
 /** The writer's requests appear in samples as this endpoint, class and connection. */
 export const WRITER_ENDPOINT = 'writer';
@@ -30,6 +39,17 @@ export class BuiltinLoadDriver implements LoadDriver {
     const load = new BuiltinRunningLoad(target, profile, ctx);
     load.begin();
     return load;
+  }
+
+  /** `GET writer.readPath` per key, round-robin over the base URLs. */
+  verifyLedger(
+    target: LoadTarget,
+    profile: LoadProfile,
+    keys: readonly string[],
+    options: LedgerCheckOptions,
+  ): Promise<DataIntegrity> {
+    if (!profile.writer) throw new HarnessError('CONFIG_INVALID', 'builtin load: the profile has no writer');
+    return verifyLedger(target.baseUrls, profile.writer.readPath, keys, { ...options, concurrency: 8 });
   }
 }
 

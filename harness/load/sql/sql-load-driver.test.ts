@@ -16,7 +16,7 @@ import {
   type StartedPostgres,
   startPostgres,
 } from '../../platforms/local/postgres.js';
-import type { LoadSummary } from '../load-driver.js';
+import type { LoadProfile, LoadSummary } from '../load-driver.js';
 import { SQL_LOAD_APPLICATION_NAME } from './sql-connections.js';
 import { verifySqlLedger } from './sql-ledger.js';
 import { SqlLoadDriver, startSqlLoad } from './sql-load-driver.js';
@@ -50,7 +50,7 @@ async function runFor(
   profile: SqlLoadProfile,
   ms: number,
 ): Promise<{ summary: LoadSummary; samples: Sample[] }> {
-  const load = await new SqlLoadDriver().start(profile, context());
+  const load = await startSqlLoad(profile, context());
   const collecting = drain(load.samples());
   await wait(ms);
   const summary = await load.stop();
@@ -108,6 +108,46 @@ describe('SqlLoadDriver against a real PostgreSQL', () => {
     for (const r of relays) r.close();
     await Promise.all(started.map((s) => s.stop()));
     await rm(base, { recursive: true, force: true });
+  });
+
+  it("runs a scenario's traffic.sql through the LoadDriver interface and verifies its ledger there", async () => {
+    const driver = new SqlLoadDriver();
+    const target = { baseUrls: [server.url] };
+    const loadProfile: LoadProfile = {
+      rate: 20,
+      connections: ['reused'],
+      timeoutMs: 2000,
+      maxInFlight: 50,
+      endpoints: [],
+      versionProbe: { sql: 'SELECT current_setting($$server_version$$)' },
+      maxDurationMs: 500,
+      sql: {
+        statements: [{ name: 'one', class: 'read', sql: 'SELECT 1', weight: 1 }],
+        writer: { table: 'iface_ledger', rate: 20 },
+        poolSize: 4,
+      },
+    };
+    const load = await driver.start(target, loadProfile, context());
+    const collecting = drain(load.samples());
+    await wait(600);
+    const summary = await load.stop();
+    const samples = await collecting;
+    expect(summary.sent).toBe(20);
+    expect(samples.filter((s) => s.sampler === 'one:reused' && s.outcome === 'ok')).toHaveLength(10);
+    expect(samples.every((s) => s.version === server.serverVersion)).toBe(true);
+    const keys = summary.acknowledgedKeys;
+    expect(keys).toHaveLength(10);
+    const ledger = await driver.verifyLedger(target, loadProfile, keys, {
+      signal: new AbortController().signal,
+      timeoutMs: 2000,
+    });
+    expect(ledger).toMatchObject({ acknowledged: 10, verified: 10, lost: 0, unverified: 0 });
+    await sql('DELETE FROM iface_ledger WHERE key = $1', [keys[0]]);
+    const after = await driver.verifyLedger(target, loadProfile, keys, {
+      signal: new AbortController().signal,
+      timeoutMs: 2000,
+    });
+    expect(after).toMatchObject({ verified: 9, lost: 1, lostKeys: [keys[0]] });
   });
 
   it('runs the statement mix on both samplers on schedule, every sample ok with the server version', async () => {

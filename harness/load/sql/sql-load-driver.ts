@@ -1,12 +1,21 @@
 import type { RunContext } from '../../common/context.js';
+import { HarnessError } from '../../common/errors.js';
 import { redact } from '../../common/redact.js';
+import type { DataIntegrity } from '../../common/run-record.js';
 import type { ConnectionMode } from '../../common/sample.js';
 import { ArrivalScheduler } from '../arrival-scheduler.js';
-import type { LoadSummary, RunningLoad } from '../load-driver.js';
+import type {
+  LedgerCheckOptions,
+  LoadDriver,
+  LoadProfile,
+  LoadSummary,
+  LoadTarget,
+  RunningLoad,
+} from '../load-driver.js';
 import { RunningLoadBase } from '../running-load-base.js';
 import { SmoothWeightedRoundRobin } from '../weighted-round-robin.js';
 import { SqlConnections } from './sql-connections.js';
-import { ensureLedgerTable, writeLedgerKey } from './sql-ledger.js';
+import { ensureLedgerTable, verifySqlLedger, writeLedgerKey } from './sql-ledger.js';
 import {
   DEFAULT_POOL_SIZE,
   DEFAULT_VERSION_QUERY,
@@ -21,17 +30,50 @@ export const SQL_WRITER_ENDPOINT = 'writer';
 export const SQL_WRITER_CLASS = 'write';
 
 /**
- * Open-model SQL load on node-postgres. The load driver interface's target and profile are HTTP
- * shaped, so this driver takes an SqlLoadProfile and returns the same RunningLoad and Sample model:
- * each connection mode (and the writer) has its own constant-arrival schedule, transactions start
- * when due whether or not earlier ones have answered, and latency counts from the intended start.
+ * Open-model SQL load on node-postgres, for scenarios with `traffic.sql`: the target's first URL is
+ * the database (`postgres://`), the profile's `sql` section the statements and the writer. Same
+ * RunningLoad and Sample model as HTTP: each connection mode (and the writer) has its own
+ * constant-arrival schedule, transactions start when due whether or not earlier ones have
+ * answered, and latency counts from the intended start.
  */
-export class SqlLoadDriver {
+export class SqlLoadDriver implements LoadDriver {
   readonly name = 'sql';
 
-  start(profile: SqlLoadProfile, ctx: RunContext): Promise<RunningLoad> {
-    return startSqlLoad(profile, ctx);
+  start(target: LoadTarget, profile: LoadProfile, ctx: RunContext): Promise<RunningLoad> {
+    return startSqlLoad(sqlProfileFor(target, profile), ctx);
   }
+
+  /** One batched SELECT per 1000 keys on the writer's table. */
+  verifyLedger(
+    target: LoadTarget,
+    profile: LoadProfile,
+    keys: readonly string[],
+    options: LedgerCheckOptions,
+  ): Promise<DataIntegrity> {
+    const { url, writer } = sqlProfileFor(target, profile);
+    if (!writer) throw new HarnessError('CONFIG_INVALID', 'sql load: the profile has no writer');
+    return verifySqlLedger(url, writer.table, keys, options);
+  }
+}
+
+/** The SQL load of a scenario's traffic profile against the target's database URL. */
+export function sqlProfileFor(target: LoadTarget, profile: LoadProfile): SqlLoadProfile {
+  const sql = profile.sql;
+  const url = target.baseUrls[0];
+  if (!sql) throw new HarnessError('CONFIG_INVALID', 'sql load: the scenario has no traffic.sql section');
+  if (!url) throw new HarnessError('CONFIG_INVALID', 'sql load: the installation has no database URL');
+  return {
+    url,
+    rate: profile.rate,
+    connections: profile.connections,
+    timeoutMs: profile.timeoutMs,
+    maxInFlight: profile.maxInFlight,
+    maxDurationMs: profile.maxDurationMs,
+    statements: sql.statements.map((s) => ({ name: s.name, class: s.class, sql: s.sql, weight: s.weight })),
+    ...(sql.writer ? { writer: { table: sql.writer.table, rate: sql.writer.rate } } : {}),
+    versionQuery: profile.versionProbe.sql ?? DEFAULT_VERSION_QUERY,
+    poolSize: sql.poolSize,
+  };
 }
 
 /**

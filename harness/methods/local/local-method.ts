@@ -38,7 +38,7 @@ export class LocalMethod implements Method {
     const config = options.scenario.local;
     if (!config)
       throw new UsageError(`scenario ${options.scenario.name} has no "local" section for the local method`);
-    const installation = new LocalInstallation(asLocalPlatform(platform), config, options, ctx);
+    const installation = new LocalInstallation(asLocalPlatform(platform, 'local'), config, options, ctx);
     try {
       await installation.install(version, ctx);
     } catch (err) {

