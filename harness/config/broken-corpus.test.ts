@@ -63,7 +63,8 @@ const EXPECTED: Record<string, Expectation> = {
     line: 5,
     column: 12,
     path: 'versions[0]',
-    phrase: 'the postgres method needs exact PostgreSQL versions this machine has binaries for (known: 17.9, 17.10); got "17"',
+    phrase:
+      'the postgres method needs exact PostgreSQL versions this machine has binaries for (known: 17.9, 17.10); got "17"',
   },
   's-sql-header-probe.yaml': {
     line: 6,
