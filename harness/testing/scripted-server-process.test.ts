@@ -106,5 +106,8 @@ describe('ScriptedServerProcess', () => {
     await expect(
       ScriptedServerProcess.start({ script: [], maxLifetimeMs: -1, startTimeoutMs: 20_000 }),
     ).rejects.toThrow(/exited \(code 1.*maxLifetimeMs must be a positive number/s);
+    await expect(
+      ScriptedServerProcess.start({ script: [{ mode: 'delay', fromMs: 0, toMs: 10, delayMs: Number.NaN }] }),
+    ).rejects.toThrow(/exited \(code 1.*script window 0 \(delay\): delayMs/s);
   });
 });

@@ -1,7 +1,7 @@
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../common/clock.js';
-import { ScriptedServer } from './scripted-server.js';
+import { ScriptedServer, type ScriptWindow } from './scripted-server.js';
 
 const open: Array<ScriptedServer | Agent> = [];
 afterEach(async () => {
@@ -122,6 +122,57 @@ describe('ScriptedServer', () => {
     await s.scriptDone(1000);
     expect(s.transitions).toHaveLength(1);
     expect(await probe(s.url)).toBe('200 3.0.0 3.0.0');
+  });
+
+  it('answers correctly but late in a delay window, and on time after it', async () => {
+    const s = await server({ script: [{ mode: 'delay', fromMs: 0, toMs: 600, delayMs: 200 }] });
+    const t0 = systemClock.now();
+    s.run(t0);
+    await sleep(20);
+    const before = performance.now();
+    expect(await probe(s.url, 5000)).toBe('200 1.0.0 1.0.0');
+    expect(performance.now() - before).toBeGreaterThanOrEqual(199);
+    expect(s.stats.delayed).toBe(1);
+    expect(s.stats.delayedMaxMs).toBeGreaterThanOrEqual(200);
+    await s.scriptDone(5000);
+    expect(await probe(s.url, 5000)).toBe('200 1.0.0 1.0.0');
+    expect(s.stats.delayed).toBe(1);
+    expect(s.stats.byStatus[200]).toBe(2);
+  });
+
+  it('sends the headers and half the body in a reset-mid window, then closes the connection', async () => {
+    const s = await server({ script: [{ mode: 'reset-mid', fromMs: 0, toMs: 60_000 }] });
+    s.run(systemClock.now() - 1);
+    await sleep(5);
+    const agent = new Agent();
+    open.push(agent);
+    const res = await request(`${s.url}/x`, { dispatcher: agent, signal: AbortSignal.timeout(5000) });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-app-version']).toBe('1.0.0');
+    const declared = Number(res.headers['content-length']);
+    let received = 0;
+    const error = await (async () => {
+      try {
+        for await (const chunk of res.body) received += (chunk as Buffer).length;
+        return null;
+      } catch (err: unknown) {
+        return err as { code?: string; message?: string };
+      }
+    })();
+    expect(error?.code ?? error?.message).toMatch(/UND_ERR_SOCKET|ECONNRESET|other side closed/);
+    expect(received).toBeLessThan(declared);
+    expect(s.stats).toMatchObject({ requests: 1, midResponseResets: 1, byStatus: {} });
+  });
+
+  it('rejects a script it cannot run', async () => {
+    await expect(
+      ScriptedServer.start({ script: [{ mode: 'delay', fromMs: 0, toMs: 10, delayMs: -1 }] }),
+    ).rejects.toThrow(/window 0 \(delay\): delayMs/);
+    const noEnd = [{ mode: '503', fromMs: 0 }] as unknown as ScriptWindow[];
+    await expect(ScriptedServer.start({ script: noEnd })).rejects.toThrow(/toMs is required/);
+    await expect(
+      ScriptedServer.start({ script: [{ mode: 'refuse', fromMs: 50, toMs: 10 }] }),
+    ).rejects.toThrow(/toMs must be/);
   });
 
   it('stores POSTed keys and reads them back', async () => {

@@ -1,24 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { type Clock, systemClock } from '../common/clock.js';
+import { type ScriptMode, type ScriptWindow, validateScript } from './scripted-server-script.js';
 
-/**
- * One window of the script, in milliseconds relative to the t0 given to `start()`.
- * - `refuse`: the listener is closed and every open connection destroyed (a crashed process), so
- *   new connections get ECONNREFUSED; at `toMs` it listens again on the same port.
- * - `503`: every request is answered 503. `hang`: requests are never answered.
- * - `reset`: the request's socket is reset (RST). `interleave`: every `every`-th request gets 503
- *   (counted separately for keep-alive and `connection: close` requests, so each connection mode
- *   sees the same pattern).
- * - `version`: from `fromMs` the new version answers every other request (both versions serve),
- *   from `toMs` (or at once when omitted) only the new version does.
- */
-export type ScriptWindow =
-  | { mode: 'refuse' | '503' | 'hang' | 'reset'; fromMs: number; toMs: number }
-  | { mode: 'interleave'; fromMs: number; toMs: number; every: number }
-  | { mode: 'version'; fromMs: number; toMs?: number; version: string };
-
-export type ScriptMode = ScriptWindow['mode'];
+export type { ScriptMode, ScriptWindow } from './scripted-server-script.js';
 
 /** When a window's edge actually took effect (ground truth for the analysis). */
 export interface ModeTransition {
@@ -34,13 +19,20 @@ export interface ModeTransition {
 
 export interface ScriptedServerStats {
   requests: number;
-  byStatus: Record<number, number>;
   /** TCP connections accepted. */
   connections: number;
   /** Requests answered 503 because of an `interleave` window. */
   interleaved503: number;
+  /** Requests reset before any answer (`reset`). */
   resets: number;
+  /** Answers cut off after their headers and half their body (`reset-mid`); not in byStatus/byVersion. */
+  midResponseResets: number;
   hung: number;
+  /** Requests held by a `delay` window, and the longest hold (arrival to answer), ms. */
+  delayed: number;
+  delayedMaxMs: number;
+  /** Completed answers by status and by version. */
+  byStatus: Record<number, number>;
   byVersion: Record<string, number>;
 }
 
@@ -72,7 +64,10 @@ export class ScriptedServer implements AsyncDisposable {
     connections: 0,
     interleaved503: 0,
     resets: 0,
+    midResponseResets: 0,
     hung: 0,
+    delayed: 0,
+    delayedMaxMs: 0,
     byVersion: {},
   };
   readonly transitions: ModeTransition[] = [];
@@ -85,7 +80,7 @@ export class ScriptedServer implements AsyncDisposable {
   private readonly script: ScriptWindow[];
   private readonly active = new Set<number>();
   private readonly sockets = new Set<Socket>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly interleaveCounters = new Map<string, number>();
   private server: Server | null = null;
   private version: string;
@@ -97,6 +92,7 @@ export class ScriptedServer implements AsyncDisposable {
   private constructor(options: ScriptedServerOptions) {
     this.clock = options.clock ?? systemClock;
     this.script = options.script ?? [];
+    validateScript(this.script);
     this.version = options.initialVersion ?? '1.0.0';
   }
 
@@ -190,7 +186,13 @@ export class ScriptedServer implements AsyncDisposable {
       const left = when - this.clock.now();
       if (left <= 0) fn();
       else if (left < 2) setImmediate(fire);
-      else this.timers.push(setTimeout(fire, Math.floor(left) - 1));
+      else {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          fire();
+        }, Math.floor(left) - 1);
+        this.timers.add(timer);
+      }
     };
     fire();
   }
@@ -270,6 +272,7 @@ export class ScriptedServer implements AsyncDisposable {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.stats.requests++;
+    const arrivedAt = this.clock.now();
     if (this.activeMode('reset')) {
       this.stats.resets++;
       req.socket.resetAndDestroy();
@@ -283,13 +286,46 @@ export class ScriptedServer implements AsyncDisposable {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const version = this.servingVersion();
-      if (this.activeMode('503') || this.interleaveFails(req)) {
-        this.reply(res, 503, version, { error: 'unavailable' });
+      const answer = (): void => this.answer(req, res, Buffer.concat(chunks).toString('utf8'));
+      if (this.activeMode('reset-mid')) {
+        this.resetMidResponse(req, res);
         return;
       }
-      this.route(req, res, version, Buffer.concat(chunks).toString('utf8'));
+      const delay = this.activeMode('delay');
+      if (delay?.mode !== 'delay') {
+        answer();
+        return;
+      }
+      this.stats.delayed++;
+      this.at(arrivedAt + delay.delayMs, () => {
+        this.stats.delayedMaxMs = Math.max(this.stats.delayedMaxMs, this.clock.now() - arrivedAt);
+        answer();
+      });
     });
+  }
+
+  /** The answer as it is now: 503 in a 503 window or an interleaved failure, else the route's. */
+  private answer(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const version = this.servingVersion();
+    if (this.activeMode('503') || this.interleaveFails(req)) {
+      this.reply(res, 503, version, { error: 'unavailable' });
+      return;
+    }
+    this.route(req, res, version, body);
+  }
+
+  /** Headers and the first half of the body, then the connection is destroyed (FIN, not RST). */
+  private resetMidResponse(req: IncomingMessage, res: ServerResponse): void {
+    this.stats.midResponseResets++;
+    const socket = req.socket;
+    const version = this.currentVersion;
+    const text = JSON.stringify({ version, path: req.url ?? '/', padding: 'x'.repeat(64) });
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-app-version': version,
+    });
+    res.write(text.slice(0, Math.floor(text.length / 2)), () => socket.destroy());
   }
 
   private interleaveFails(req: IncomingMessage): boolean {

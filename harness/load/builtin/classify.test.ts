@@ -21,6 +21,7 @@ describe('outcomeForError', () => {
     expect(outcomeForError(coded('ECONNRESET'), false)).toBe('reset');
     expect(outcomeForError(coded('UND_ERR_SOCKET', 'other side closed'), false)).toBe('reset');
     expect(outcomeForError(new Error('other side closed'), false)).toBe('reset');
+    expect(outcomeForError(coded('UND_ERR_RES_CONTENT_LENGTH_MISMATCH'), false)).toBe('reset');
     expect(outcomeForError(coded('ENOTFOUND'), false)).toBe('dns');
     expect(outcomeForError(coded('EAI_AGAIN'), false)).toBe('dns');
     expect(outcomeForError(coded('UND_ERR_HEADERS_TIMEOUT'), false)).toBe('timeout');

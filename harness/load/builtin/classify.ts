@@ -16,7 +16,15 @@ const TIMEOUT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
   'ETIMEDOUT',
 ]);
-const RESET_CODES = new Set(['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE', 'ECONNABORTED']);
+// A body cut short of its content-length is a connection that ended mid-response: undici says so
+// with a socket error on keep-alive connections, and with a length mismatch on `connection: close`.
+const RESET_CODES = new Set([
+  'ECONNRESET',
+  'UND_ERR_SOCKET',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 
 /** The failure class of a request that ended in an error; `timedOut` is our own deadline firing. */
