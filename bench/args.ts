@@ -90,7 +90,7 @@ export function plannedMs(plan: BenchPlan): number {
   const startup = 3 * SECOND;
   let total = 0;
   if (has('a')) total += (plan.wrk ? 4 : 3) * (plan.stepMs + startup) + 2 * SECOND + startup;
-  if (has('b')) total += plan.rates.length * (plan.stepMs + startup);
+  if (has('b')) total += plan.rates.length * (plan.stepMs + 2 * SECOND + startup); // each rate warms up 2 s
   if (has('c')) total += plan.memory.durationMs + startup;
   if (has('d')) total += (plan.fold.samples / 1_000_000) * 3 * SECOND + startup;
   return total;

@@ -26,6 +26,28 @@ export function benchProfile(task: OursTask): LoadProfile {
   };
 }
 
+/** The same load for `task.warmupMs`, its samples drained and dropped: the measured run then starts warm. */
+async function warmUp(task: OursTask): Promise<void> {
+  const ctx: RunContext = {
+    runId: 'bench-warmup',
+    cellId: 'bench-warmup',
+    signal: new AbortController().signal,
+    clock: systemClock,
+    logger: silentLogger(),
+    artifactDir: tmpdir(),
+    event: () => undefined,
+  };
+  const load = await new BuiltinLoadDriver().start({ baseUrls: [task.url] }, benchProfile(task), ctx);
+  const drained = (async () => {
+    for await (const _ of load.samples()) {
+      // dropped: only the warm-up's effect (JIT, server) is wanted
+    }
+  })();
+  await sleep(task.warmupMs ?? 0);
+  await load.stop();
+  await drained;
+}
+
 function memoryPoint(atMs: number): MemoryPoint {
   const m = process.memoryUsage();
   return { atMs, rssMb: m.rss / MB, heapUsedMb: m.heapUsed / MB };
@@ -38,6 +60,7 @@ function memoryPoint(atMs: number): MemoryPoint {
 export async function runOurs(task: OursTask): Promise<OursResult> {
   const fold = await loadCellFold();
   const controller = new AbortController();
+  if (task.warmupMs) await warmUp(task);
   const ctx: RunContext = {
     runId: 'bench',
     cellId: 'bench',

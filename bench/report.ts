@@ -146,7 +146,7 @@ function sections(r: BenchResults): Section[] {
         ...envCells(x.env, x.generatorCpuMs),
       ]),
       notes: [
-        "achieved = sent / scheduling window (the load self-check's definition); lag p99 from LoadSummary.scheduleLagP99Ms; CPU = process.cpuUsage() of the generator's own process; loop delay: perf_hooks.monitorEventLoopDelay in the generator (stalls of its event loop, whatever their cause).",
+        "each rate first runs 2 s unmeasured in the same process (JIT and server warm, as a cell's baseline phase does); achieved = sent / scheduling window (the load self-check's definition); lag p99 from LoadSummary.scheduleLagP99Ms; CPU = process.cpuUsage() of the generator's own process; loop delay: perf_hooks.monitorEventLoopDelay in the generator (stalls of its event loop, whatever their cause).",
         `samples consumed by: ${r.rates[0]?.consumer ?? '-'}`,
       ],
     });

@@ -74,6 +74,12 @@ const PAUSE_MS = 1000;
 const WARMUP_MS = 2000;
 /** The scenario default of traffic.maxInFlight (harness/config/schema.ts), used in (b) and (c). */
 const DEFAULT_MAX_IN_FLIGHT = 256;
+/**
+ * (b) first runs each rate unmeasured for this long in the same child: a cold process (no JIT yet)
+ * opening its first connections drops requests in its first few hundred ms, which says nothing
+ * about holding a rate (a cell's baseline phase plays this part in a real run).
+ */
+const FIXED_RATE_WARMUP_MS = 2000;
 /** Margin a child gets over its load time for starting node + tsx and stopping. */
 const CHILD_MARGIN_MS = 60_000;
 /** Bound on the bare loop's requests: far above what one local node:http server can answer. */
@@ -247,8 +253,8 @@ export async function fixedRates(ctx: StepContext): Promise<RateRow[]> {
     await sleep(PAUSE_MS, ctx.signal);
     ctx.progress(`(b) ours: ${rate} req/s, ${plan.stepMs / 1000} s`);
     const o = await runTask<OursResult>(
-      oursTask(ctx, rate, DEFAULT_MAX_IN_FLIGHT, plan.stepMs),
-      plan.stepMs + CHILD_MARGIN_MS,
+      { ...oursTask(ctx, rate, DEFAULT_MAX_IN_FLIGHT, plan.stepMs), warmupMs: FIXED_RATE_WARMUP_MS },
+      plan.stepMs + FIXED_RATE_WARMUP_MS + CHILD_MARGIN_MS,
       ctx.signal,
       ctx.logFile,
     );

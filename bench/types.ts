@@ -49,6 +49,8 @@ export interface OursTask extends EnvProbeTarget {
   timeoutMs: number;
   /** Record RSS every this many ms (0: only at start and end). */
   memoryEveryMs: number;
+  /** Run the same load this long first, unmeasured, in the same process (JIT, server warm); 0: none. */
+  warmupMs?: number;
 }
 
 export interface OursResult extends Omit<LoadSummary, 'acknowledgedKeys'> {

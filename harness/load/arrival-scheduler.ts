@@ -57,6 +57,10 @@ export class ArrivalScheduler<T> {
   private scheduledCount = 0;
   /** True while handing over arrivals (an `onDue` that polls must not re-enter). */
   private dispatching = false;
+  /** A re-check after pending I/O, scheduled when arrivals came due while full. */
+  private recheck: NodeJS.Immediate | null = null;
+  /** True during that re-check (and in end()): what is still full now is skipped. */
+  private afterIo = false;
 
   constructor(private readonly options: ArrivalSchedulerOptions<T>) {
     for (const s of options.streams) {
@@ -100,7 +104,12 @@ export class ArrivalScheduler<T> {
       return;
     }
     const now = this.options.clock.now();
-    this.dispatchDue(now);
+    this.afterIo = true;
+    try {
+      this.dispatchDue(now);
+    } finally {
+      this.afterIo = false;
+    }
     this.endAt(Math.min(now, this.deadline));
   }
 
@@ -168,6 +177,17 @@ export class ArrivalScheduler<T> {
     this.timer = setTimeout(this.tick, delay);
   };
 
+  private readonly recheckAfterIo = (): void => {
+    this.recheck = null;
+    if (this.state !== 'running') return;
+    this.afterIo = true;
+    try {
+      this.dispatchDue(this.options.clock.now());
+    } finally {
+      this.afterIo = false;
+    }
+  };
+
   private dispatchDue(now: number): void {
     if (this.dispatching) return;
     this.dispatching = true;
@@ -182,7 +202,11 @@ export class ArrivalScheduler<T> {
     const { isFull, onSkipped } = this.options;
     for (;;) {
       if (isFull && onSkipped && isFull()) {
-        this.skipDue(now, onSkipped);
+        // Full may only look full: after a stall of this event loop (GC, a timer that fired late)
+        // answers that already arrived are still unread. Let the pending I/O run first (their
+        // completions free slots and poll), then skip what is still due and still cannot be sent.
+        if (this.afterIo) this.skipDue(now, onSkipped);
+        else this.recheck ??= setImmediate(this.recheckAfterIo);
         return;
       }
       let due: StreamState<T> | null = null;
@@ -231,6 +255,8 @@ export class ArrivalScheduler<T> {
     this.endedAtMs = at;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.recheck) clearImmediate(this.recheck);
+    this.recheck = null;
     this.options.signal?.removeEventListener('abort', this.onAbort);
   }
 }
