@@ -36,3 +36,17 @@ export interface Installation extends AsyncDisposable {
   rollback(to: string, ctx: RunContext): Promise<void>;
   collectDiagnostics(dir: string): Promise<void>;
 }
+
+/** Runs `install` on a new installation; if it throws, the installation is disposed (nothing left running) and the error rethrown. */
+export async function installOrDispose<T extends Installation>(
+  installation: T,
+  install: (installation: T) => Promise<void>,
+): Promise<T> {
+  try {
+    await install(installation);
+  } catch (err) {
+    await installation[Symbol.asyncDispose]();
+    throw err;
+  }
+  return installation;
+}

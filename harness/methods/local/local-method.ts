@@ -19,7 +19,7 @@ import { type FrontDoor, startFrontDoor } from '../../platforms/local/front-door
 import { asLocalPlatform, type StartedLocalPlatform } from '../../platforms/local/local-platform.js';
 import { type StartedPostgres, startPostgres } from '../../platforms/local/postgres.js';
 import type { StartedPlatform } from '../../platforms/platform.js';
-import type { Installation, Method, MethodOptions } from '../method.js';
+import { type Installation, installOrDispose, type Method, type MethodOptions } from '../method.js';
 import { ReplicaSet } from './replica-set.js';
 import { rollout } from './rollout.js';
 
@@ -38,14 +38,10 @@ export class LocalMethod implements Method {
     const config = options.scenario.local;
     if (!config)
       throw new UsageError(`scenario ${options.scenario.name} has no "local" section for the local method`);
-    const installation = new LocalInstallation(asLocalPlatform(platform, 'local'), config, options, ctx);
-    try {
-      await installation.install(version, ctx);
-    } catch (err) {
-      await installation[Symbol.asyncDispose]();
-      throw err;
-    }
-    return installation;
+    return installOrDispose(
+      new LocalInstallation(asLocalPlatform(platform, 'local'), config, options, ctx),
+      (i) => i.install(version, ctx),
+    );
   }
 }
 

@@ -16,7 +16,7 @@ import {
   withPostgresClient,
 } from '../../platforms/local/postgres.js';
 import type { StartedPlatform } from '../../platforms/platform.js';
-import type { Installation, Method, MethodOptions } from '../method.js';
+import { type Installation, installOrDispose, type Method, type MethodOptions } from '../method.js';
 import { collectServerFacts } from './server-facts.js';
 
 const LOG_TAIL_LINES = 200;
@@ -44,14 +44,9 @@ export class PostgresMethod implements Method {
     }
     const local = asLocalPlatform(platform, 'postgres');
     await checkVersion(version);
-    const installation = new PostgresInstallation(local, config, options, ctx);
-    try {
-      await installation.install(version, ctx);
-    } catch (err) {
-      await installation[Symbol.asyncDispose]();
-      throw err;
-    }
-    return installation;
+    return installOrDispose(new PostgresInstallation(local, config, options, ctx), (i) =>
+      i.install(version, ctx),
+    );
   }
 }
 
