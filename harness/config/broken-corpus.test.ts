@@ -191,6 +191,12 @@ const EXPECTED: Record<string, Expectation> = {
     phrase: 'expected an upgrade path such as "1.0.0 -> 1.1.0"',
   },
   'm-unknown-profile.yaml': { line: 8, column: 22, phrase: 'profile "hevy" is not defined' },
+  'm-postgres-http-traffic.yaml': {
+    line: 8,
+    column: 12,
+    path: 'axes.method[0]',
+    phrase: 'method postgres needs a "postgres" section (database, setup) in the scenario',
+  },
   'm-exec-without-section.yaml': {
     line: 8,
     column: 19,

@@ -50,6 +50,13 @@ function trafficKindRules(scenario: ScenarioConfig): ConfigProblem[] {
     only('endpoints', 'list SQL statements in traffic.sql.statements instead');
   if (traffic.writer) only('writer', 'use traffic.sql.writer (a table of committed keys) instead');
   if (traffic.classes) only('classes', 'every statement shares traffic.rate');
+  for (const [name, profile] of Object.entries(scenario.profiles))
+    if (profile.classRates)
+      problems.push({
+        path: ['profiles', name, 'classRates'],
+        message:
+          'is for HTTP traffic; with traffic.sql every statement shares the rate (set profiles.<name>.rate)',
+      });
   return problems;
 }
 
@@ -69,7 +76,7 @@ export function trafficRules(scenario: ScenarioConfig): ConfigProblem[] {
     const kind = traffic.sql ? 'statements' : 'endpoints';
     problems.push({
       path: ['traffic'],
-      message: `rate is missing: ${kind} ${names.join(', ')} have no rate of their own in traffic.classes; set traffic.rate (requests per second per connection mode) or traffic.classes.<class>.rate`,
+      message: `rate is missing: ${kind} ${names.join(', ')} have no rate of their own in traffic.classes; set traffic.rate (requests per second per connection mode)${traffic.sql ? '' : ' or traffic.classes.<class>.rate'}`,
     });
   }
   if (withoutRate.length === 0 && items.length > 0) {

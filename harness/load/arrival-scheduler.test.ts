@@ -190,4 +190,57 @@ describe('ArrivalScheduler', () => {
     expect(sent.length - before).toBeGreaterThanOrEqual(28);
     expect(sent.length).toBe(scheduler.scheduled);
   });
+
+  it('counts every arrival of the window when it ends while full, by its deadline or by an abort', async () => {
+    for (const how of ['deadline', 'abort'] as const) {
+      const controller = new AbortController();
+      let skipped = 0;
+      let sent = 0;
+      const scheduler = new ArrivalScheduler({
+        clock: systemClock,
+        streams: [{ ratePerSecond: 1000, tag: 'x' }],
+        durationMs: 100,
+        signal: controller.signal,
+        onDue: () => {
+          sent++;
+        },
+        isFull: () => true,
+        onSkipped: (_tag, count) => {
+          skipped += count;
+        },
+      });
+      scheduler.start();
+      const busyUntil = performance.now() + 150;
+      while (performance.now() < busyUntil) {
+        // the whole window passes while this event loop is stalled and the cap is full
+      }
+      if (how === 'abort') controller.abort();
+      for (let i = 0; i < 50 && !scheduler.ended; i++) await wait(10);
+      expect(scheduler.ended, how).toBe(true);
+      expect(sent, how).toBe(0);
+      expect(skipped, how).toBe(scheduler.scheduled);
+      expect(scheduler.scheduled, how).toBe(100);
+    }
+  });
+
+  it('hands nothing over after end() is called from inside onDue', () => {
+    const seen: number[] = [];
+    const scheduler: ArrivalScheduler<string> = new ArrivalScheduler({
+      clock: systemClock,
+      streams: [{ ratePerSecond: 1000, tag: 'x' }],
+      durationMs: 10_000,
+      onDue: (_tag, at) => {
+        seen.push(at);
+        if (seen.length === 5) scheduler.end();
+      },
+    });
+    scheduler.start();
+    const busyUntil = performance.now() + 20;
+    while (performance.now() < busyUntil) {
+      // ~20 arrivals come due
+    }
+    scheduler.poll();
+    expect(seen).toHaveLength(5);
+    expect(scheduler.ended).toBe(true);
+  });
 });

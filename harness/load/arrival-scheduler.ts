@@ -48,7 +48,7 @@ interface StreamState<T> {
 export class ArrivalScheduler<T> {
   private readonly streams: StreamState<T>[];
   private readonly lag: Histogram = build({ useWebAssembly: false, numberOfSignificantValueDigits: 3 });
-  private readonly onAbort = () => this.endAt(Math.min(this.options.clock.now(), this.deadline));
+  private readonly onAbort = () => this.finalHandOver(Math.min(this.options.clock.now(), this.deadline));
   private timer: NodeJS.Timeout | null = null;
   private t0 = 0;
   private deadline = 0;
@@ -104,13 +104,7 @@ export class ArrivalScheduler<T> {
       return;
     }
     const now = this.options.clock.now();
-    this.afterIo = true;
-    try {
-      this.dispatchDue(now);
-    } finally {
-      this.afterIo = false;
-    }
-    this.endAt(Math.min(now, this.deadline));
+    this.finalHandOver(Math.min(now, this.deadline));
   }
 
   get startedAt(): number {
@@ -126,7 +120,7 @@ export class ArrivalScheduler<T> {
     return this.state === 'ended';
   }
 
-  /** Arrivals handed to `onDue` so far. */
+  /** Arrivals that came due so far: handed to `onDue` or skipped while full. */
   get scheduled(): number {
     return this.scheduledCount;
   }
@@ -166,7 +160,7 @@ export class ArrivalScheduler<T> {
     this.dispatchDue(now);
     if (this.state !== 'running') return;
     if (now >= this.deadline) {
-      this.endAt(this.deadline);
+      this.finalHandOver(this.deadline);
       return;
     }
     let wake = this.deadline;
@@ -201,6 +195,7 @@ export class ArrivalScheduler<T> {
   private handOver(now: number): void {
     const { isFull, onSkipped } = this.options;
     for (;;) {
+      if (this.state !== 'running') return; // an onDue may end the schedule
       if (isFull && onSkipped && isFull()) {
         // Full may only look full: after a stall of this event loop (GC, a timer that fired late)
         // answers that already arrived are still unread. Let the pending I/O run first (their
@@ -247,6 +242,18 @@ export class ArrivalScheduler<T> {
         onSkipped(s.tag, count);
       }
     }
+  }
+
+  /** Hands over (or, while full, skips) everything due by `at`, without waiting for I/O, then ends at `at`. */
+  private finalHandOver(at: number): void {
+    if (this.state !== 'running') return;
+    this.afterIo = true;
+    try {
+      this.dispatchDue(at);
+    } finally {
+      this.afterIo = false;
+    }
+    this.endAt(at);
   }
 
   private endAt(at: number): void {

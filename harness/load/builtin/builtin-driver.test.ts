@@ -177,6 +177,25 @@ describe('BuiltinLoadDriver', () => {
     }
   });
 
+  it('does not turn an answer that came in time into a timeout when its own event loop stalled', async () => {
+    const { url } = await plainServer((_req, res) => {
+      setTimeout(() => res.end('ok'), 30);
+    });
+    const load = await start([url], { rate: 20, timeoutMs: 150, maxDurationMs: 60 });
+    const reading = collect(load);
+    await sleep(5); // the first request is out
+    const blockedUntil = performance.now() + 400;
+    while (performance.now() < blockedUntil) {
+      // this process stalls well past the deadline; the server answered after 30 ms
+    }
+    await load.stop();
+    const samples = await reading;
+    expect(samples.length).toBeGreaterThanOrEqual(1);
+    const first = samples.reduce((a, b) => (a.intendedStartMs <= b.intendedStartMs ? a : b));
+    expect(first.outcome).toBe('ok');
+    expect(first.endMs - first.startMs).toBeGreaterThan(150); // read late: the stall is ours, and shows as latency
+  });
+
   it('bounds the whole exchange by timeoutMs, even when the body trickles in faster than bodyTimeout', async () => {
     const { url } = await plainServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });

@@ -110,6 +110,12 @@ interface Meta {
 
 const WRITER_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
 
+/**
+ * undici's own header/body timers fire from the timers phase too, before an answer that already
+ * arrived is read; ours (the sweeper) waits for that I/O. undici's are a backstop a little later.
+ */
+const UNDICI_TIMEOUT_MARGIN_MS = 1000;
+
 class BuiltinRunningLoad extends RunningLoadBase {
   private readonly inFlight = new Set<Exchange<Meta>>();
   private readonly scheduler: ArrivalScheduler<Stream>;
@@ -118,6 +124,7 @@ class BuiltinRunningLoad extends RunningLoadBase {
   private readonly fresh: Agent;
   private readonly writerSpec: ExchangeSpec;
   private readonly sweeper: NodeJS.Timeout;
+  private expiring: NodeJS.Immediate | null = null;
   private drained: (() => void) | null = null;
   private sent = 0;
   private dropped = 0;
@@ -131,7 +138,7 @@ class BuiltinRunningLoad extends RunningLoadBase {
   ) {
     super();
     // Each request's own deadline (its class's timeout) is enforced by the sweeper; connecting may take up to the longest.
-    const connect = { timeout: longestTimeoutMs(profile) };
+    const connect = { timeout: longestTimeoutMs(profile) + UNDICI_TIMEOUT_MARGIN_MS };
     this.routes = target.baseUrls.map((u) => {
       const url = new URL(u);
       return {
@@ -203,6 +210,7 @@ class BuiltinRunningLoad extends RunningLoadBase {
       });
     }
     clearInterval(this.sweeper);
+    if (this.expiring) clearImmediate(this.expiring);
     await Promise.allSettled([...this.routes.map((r) => r.reused.close()), this.fresh.close()]);
     const summary = this.scheduler.summarize({
       sent: this.sent,
@@ -218,7 +226,19 @@ class BuiltinRunningLoad extends RunningLoadBase {
   }
 
   private readonly sweep = (): void => {
-    if (this.inFlight.size === 0) return;
+    if (this.inFlight.size === 0 || this.expiring) return;
+    const now = this.ctx.clock.now();
+    for (const exchange of this.inFlight) {
+      if (now < exchange.deadline) continue;
+      // Timers run before pending I/O is read: after a stall of this event loop an answer that came
+      // in time may still be unread. Expire only what is still open once that I/O has been handled.
+      this.expiring = setImmediate(this.expireOverdue);
+      return;
+    }
+  };
+
+  private readonly expireOverdue = (): void => {
+    this.expiring = null;
     const now = this.ctx.clock.now();
     for (const exchange of this.inFlight) if (now >= exchange.deadline) exchange.expire();
   };
@@ -248,8 +268,8 @@ class BuiltinRunningLoad extends RunningLoadBase {
         headers: target.headers,
         body: endpoint.body,
         reset: fresh,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        headersTimeout: timeoutMs + UNDICI_TIMEOUT_MARGIN_MS,
+        bodyTimeout: timeoutMs + UNDICI_TIMEOUT_MARGIN_MS,
       };
       const meta: Meta = {
         sampler: fresh ? target.sampler.new : target.sampler.reused,
@@ -275,8 +295,8 @@ class BuiltinRunningLoad extends RunningLoadBase {
       method: 'POST',
       headers: WRITER_HEADERS,
       body: JSON.stringify({ key, title: `harness write ${this.writeCounter}` }),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
+      headersTimeout: timeoutMs + UNDICI_TIMEOUT_MARGIN_MS,
+      bodyTimeout: timeoutMs + UNDICI_TIMEOUT_MARGIN_MS,
     };
     const meta: Meta = {
       sampler: `${WRITER_ENDPOINT}:reused`,

@@ -27,6 +27,8 @@ export const INTERVAL_MS = 1000 / RATE;
 export const TOLERANCE_MS = Math.max(5, 2 * INTERVAL_MS);
 /** A load-side stall (see stallNear) up to this keeps TOLERANCE_MS: one interval is spent on the grid. */
 export const MAX_STALL_MS = TOLERANCE_MS - INTERVAL_MS;
+/** The most the tolerance may be widened by a stall measured in every attempt; above it the case fails. */
+export const MAX_WIDENING_MS = 50;
 export const ATTEMPTS = 3;
 /** Healthy traffic before the first window (connections open, code warm), between windows, after the last. */
 export const LEAD_MS = 250;
@@ -239,6 +241,11 @@ export async function experiment(
   }
   return best.map((b, i) => {
     if (!b) throw new Error(`window ${i} never ran`);
+    // Widening is for a briefly busy machine, not a cover for a generator that is always late.
+    if (b.stallMs > MAX_WIDENING_MS)
+      throw new Error(
+        `${b.spec.mode} ${b.spec.lengthMs} ms: the load stalled ${b.stallMs.toFixed(1)} ms near the edges in every attempt (${(stalls[i] ?? []).map((x) => x.toFixed(1)).join(', ')} ms), more than the ${MAX_WIDENING_MS} ms a busy machine may add`,
+      );
     const toleranceMs = b.stallMs <= MAX_STALL_MS ? TOLERANCE_MS : TOLERANCE_MS + b.stallMs;
     const tried = (stalls[i] ?? []).map((x) => x.toFixed(1)).join(', ');
     const note =

@@ -62,5 +62,5 @@ export async function postgresBinaries(version: string): Promise<PostgresBinarie
 
 /** True for an exact version this machine has binaries for (`17.9`, not `17`). */
 export function isExactPostgresVersion(version: string): boolean {
-  return version in BINARY_PACKAGES;
+  return Object.hasOwn(BINARY_PACKAGES, version);
 }
