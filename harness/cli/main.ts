@@ -1,14 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../common/clock.js';
 import { ConfigError, formatConfigIssue, HarnessError } from '../common/errors.js';
 import { redact } from '../common/redact.js';
+import type { RunShard } from '../common/run-record.js';
 import { loadMatrix, validateFile } from '../config/index.js';
 import { filterCells } from '../matrix/index.js';
+import { createReporterRegistry, RUN_JSON_FILE } from '../report/index.js';
 import { defaultRegistries } from '../run/registries.js';
 import { runMatrix } from '../run/run-matrix.js';
+import { formatShard, parseShard, shardCells } from '../run/shard.js';
+import { registerBenchReportCommand } from './bench-report-command.js';
+import {
+  checkReporters,
+  type MergeOpts,
+  mergeReportsCommand,
+  reportCommand,
+  reporterList,
+} from './commands-report.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
 import { summaryTable } from './format.js';
 import { liveProgress } from './progress-live.js';
@@ -52,14 +63,41 @@ async function validateCommand(files: string[]): Promise<number> {
   return bad > 0 ? EXIT.usage : EXIT.ok;
 }
 
-async function planCommand(matrixFile: string, opts: { json?: boolean; filter: string[] }): Promise<number> {
+interface PlanOpts {
+  json?: boolean;
+  filter: string[];
+  shard?: string;
+}
+
+/** The cells the filters keep, then the shard's slice of them. */
+function selectCells<T extends { id: string }>(
+  total: number,
+  filtered: T[],
+  shard: RunShard | undefined,
+): { cells: T[]; of: string } {
+  if (!shard) return { cells: filtered, of: '' };
+  const kept = filtered.length === total ? '' : ' the filters kept';
+  return {
+    cells: shardCells(filtered, shard),
+    of: ` (shard ${formatShard(shard)} of the ${filtered.length} cell(s)${kept})`,
+  };
+}
+
+async function planCommand(matrixFile: string, opts: PlanOpts): Promise<number> {
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const plan = await loadMatrix(matrixFile);
-  const cells = filterCells(plan.cells, opts.filter);
+  const { cells, of } = selectCells(plan.cells.length, filterCells(plan.cells, opts.filter), shard);
   if (opts.json) {
-    out(JSON.stringify({ matrix: plan.matrix.name, scenario: plan.scenario.name, cells }, null, 2));
+    const doc = {
+      matrix: plan.matrix.name,
+      scenario: plan.scenario.name,
+      ...(shard ? { shard } : {}),
+      cells,
+    };
+    out(JSON.stringify(doc, null, 2));
     return EXIT.ok;
   }
-  out(`${plan.matrix.name}: ${cells.length} cell(s) of scenario ${plan.scenario.name}`);
+  out(`${plan.matrix.name}: ${cells.length} cell(s) of scenario ${plan.scenario.name}${of}`);
   for (const c of cells) {
     const expect = c.expect
       ? `  expect ${c.expect.status}${c.expect.reason ? ` (${c.expect.reason})` : ''}`
@@ -76,15 +114,23 @@ interface RunOpts {
   runId?: string;
   progress: 'auto' | 'live' | 'plain';
   logLevel: string;
+  shard?: string;
+  reporter?: string[];
 }
 
 async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
+  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+  if (opts.reporter) checkReporters(opts.reporter, createReporterRegistry());
   const plan = await loadMatrix(matrixFile);
-  const cells = filterCells(plan.cells, opts.filter);
-  if (cells.length === 0) {
+  const filtered = filterCells(plan.cells, opts.filter);
+  if (filtered.length === 0) {
     err(`no cell of ${matrixFile} matches the filter ${opts.filter.join(' ')}`);
     return EXIT.usage;
   }
+  const { cells, of } = selectCells(plan.cells.length, filtered, shard);
+  if (shard) out(`${cells.length} cell(s) to run${of}`);
+  // More shards than cells leaves some empty: an empty run, so every CI job has a run to merge.
+  if (cells.length === 0) out('this shard has no cells: writing an empty run');
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (name: NodeJS.Signals) => {
@@ -104,7 +150,7 @@ async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
   const live =
     opts.progress === 'live' || (opts.progress === 'auto' && process.stdout.isTTY && !process.env.CI);
   const progress = live ? liveProgress() : plainProgress(out, () => systemClock.now());
-  const { record, files } = await runMatrix({
+  const { record, files, runDir } = await runMatrix({
     plan,
     cells,
     outDir: resolve(opts.out),
@@ -117,6 +163,8 @@ async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
     tool: { name: pkg.name, version: pkg.version },
     host: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length },
     logLevel: opts.logLevel,
+    ...(opts.reporter ? { reporters: opts.reporter } : {}),
+    ...(shard ? { shard } : {}),
   });
   out('');
   out(summaryTable(record));
@@ -128,7 +176,10 @@ async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
   }
   const matched = record.cells.filter((c) => c.matchedExpectation).length;
   out(`${matched} of ${record.cells.length} cell(s) as expected; exit code ${record.exitCode}`);
-  out(`reports: ${files.map((f) => resolve(f)).join(', ')}`);
+  // run.json is written whatever the reporters are
+  const runJson = join(runDir, RUN_JSON_FILE);
+  const all = files.some((f) => basename(f) === RUN_JSON_FILE) ? files : [runJson, ...files];
+  out(`reports: ${reportEntries(runDir, all).join(', ')}`);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('SIGHUP', onSignal);
@@ -172,8 +223,12 @@ export async function main(argv: string[]): Promise<number> {
       collect,
       [],
     )
-    .addHelpText('after', '\nExample:\n  upgrade-harness plan matrices/demo.yaml --filter strategy=rolling')
-    .action(async (matrix: string, opts: { json?: boolean; filter: string[] }) => {
+    .option('--shard <i/n>', 'list only the cells `run --shard i/n` runs')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  upgrade-harness plan matrices/demo.yaml --filter strategy=rolling\n  upgrade-harness plan matrices/demo.yaml --shard 2/3',
+    )
+    .action(async (matrix: string, opts: PlanOpts) => {
       code = await planCommand(matrix, opts);
     });
 
@@ -190,6 +245,15 @@ export async function main(argv: string[]): Promise<number> {
       [],
     )
     .option('--run-id <id>', 'name of the run folder (default: time-stamped)')
+    .option(
+      '--shard <i/n>',
+      'run one of n slices of the (filtered) cells: sorted by id, cell k (from 0) belongs to shard (k mod n) + 1',
+    )
+    .option(
+      '--reporter <names>',
+      'reports to write, separated by commas (repeatable; default: all); run.json is always written',
+      reporterList,
+    )
     .addOption(
       new Option('--progress <mode>', 'progress view').choices(['auto', 'live', 'plain']).default('auto'),
     )
@@ -200,11 +264,54 @@ export async function main(argv: string[]): Promise<number> {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 every cell as expected, 1 a cell failed unexpectedly, 2 bad config or usage,\n3 errored/inconclusive/timed out, 130 interrupted.\n\nExample:\n  upgrade-harness run matrices/demo.yaml --concurrency 2 --out reports',
+      '\nExit codes: 0 every cell as expected, 1 a cell failed unexpectedly, 2 bad config or usage,\n3 errored/inconclusive/timed out, 130 interrupted.\n\nExamples:\n  upgrade-harness run matrices/demo.yaml --concurrency 2 --out reports\n  upgrade-harness run matrices/demo.yaml --shard 1/3 --run-id shard-1 --reporter junit',
     )
     .action(async (matrix: string, opts: RunOpts) => {
       code = await runCommand(matrix, opts);
     });
+
+  program
+    .command('report')
+    .description('write the reports of a finished run again from its run.json (nothing is run again)')
+    .argument('<run-dir>', 'a run folder written by `run` or `merge-reports` (or its run.json)')
+    .option(
+      '--reporter <names>',
+      'reports to write, separated by commas (repeatable; default: every one except json: run.json is the source and is kept)',
+      reporterList,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  upgrade-harness report reports/20260101-020000-a1b2\n  upgrade-harness report reports/20260101-020000-a1b2 --reporter junit,markdown',
+    )
+    .action(async (runDir: string, opts: { reporter?: string[] }) => {
+      code = await reportCommand(runDir, opts, { out, err });
+    });
+
+  program
+    .command('merge-reports')
+    .description(
+      "join runs of one matrix (its --shard slices) into one run: one run.json, the cells' artifacts, the reports",
+    )
+    .argument(
+      '<run-dirs...>',
+      'run folders (or their run.json files) of the same matrix; no cell in two of them',
+    )
+    .option('--out <dir>', 'reports root; the merged run is written to <dir>/<run-id>/', 'reports')
+    .option('--run-id <id>', 'name of the merged run folder (default: time-stamped)')
+    .option(
+      '--reporter <names>',
+      'reports to write, separated by commas (repeatable; default: all); run.json is always written',
+      reporterList,
+    )
+    .addHelpText(
+      'after',
+      "\nThe merged run's status and exit code are decided from its cells as `run` decides them, and the\ncommand exits with that code (0 every cell as expected, 1 a cell failed unexpectedly, 3 errored or\ninconclusive, 130 interrupted); 2 on bad input (a cell in two runs, runs of different matrices, a\nmissing run.json).\n\nExample:\n  upgrade-harness merge-reports shards/shard-1 shards/shard-2 shards/shard-3 --out reports --run-id nightly",
+    )
+    .action(async (dirs: string[], opts: MergeOpts) => {
+      code = await mergeReportsCommand(dirs, opts, { out, err });
+    });
+
+  registerBenchReportCommand(program, { out });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -213,6 +320,21 @@ export async function main(argv: string[]): Promise<number> {
     debug ||= Boolean(program.opts().debug);
     return reportFatal(e, debug);
   }
+}
+
+/**
+ * What to open, not every file: the run's own files, and a folder (allure-results/, the cells'
+ * chart files) once for what was written inside it.
+ */
+function reportEntries(runDir: string, files: readonly string[]): string[] {
+  const entries: string[] = [];
+  for (const file of files) {
+    const [first, ...rest] = relative(runDir, file).split(sep);
+    const entry =
+      rest.length === 0 || first === undefined ? resolve(file) : `${resolve(runDir, first)}${sep}`;
+    if (!entries.includes(entry)) entries.push(entry);
+  }
+  return entries;
 }
 
 function reportFatal(e: unknown, debug: boolean): number {

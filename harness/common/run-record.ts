@@ -199,6 +199,21 @@ export interface CellRecord {
   artifactsDir: string;
 }
 
+/** One slice of a matrix run on its own (`run --shard 2/3`): 1 <= index <= count. */
+export interface RunShard {
+  index: number;
+  count: number;
+}
+
+/** A run that `merge-reports` joined into this one. */
+export interface MergedRun {
+  runId: string;
+  /** The run directory as it was given to merge-reports. */
+  dir: string;
+  shard?: RunShard;
+  host: { node: string; platform: string; cpus: number };
+}
+
 export interface RunRecord {
   schemaVersion: typeof RUN_RECORD_SCHEMA_VERSION;
   runId: string;
@@ -211,4 +226,8 @@ export interface RunRecord {
   scenario: { file: string; name: string };
   host: { node: string; platform: string; cpus: number };
   cells: CellRecord[];
+  /** The slice of the matrix this run ran (absent: every cell the filters kept). */
+  shard?: RunShard;
+  /** The runs `merge-reports` joined into this one, in the order their cells appear. */
+  mergedFrom?: MergedRun[];
 }

@@ -14,9 +14,9 @@ function failingReporter(name: string): Reporter {
 }
 
 describe('reporter registry', () => {
-  it('holds json, junit and markdown', () => {
+  it('holds every built-in reporter', () => {
     const registry = createReporterRegistry();
-    expect(registry.names()).toEqual([...DEFAULT_REPORTERS]);
+    expect(registry.names()).toEqual([...DEFAULT_REPORTERS].sort());
     expect(DEFAULT_REPORTERS.map((name) => registry.get(name).name)).toEqual([...DEFAULT_REPORTERS]);
   });
 
@@ -29,7 +29,7 @@ describe('reporter registry', () => {
 
   it('names the known reporters when asked for an unknown one', () => {
     expect(() => createReporterRegistry().get('htlm')).toThrow(
-      new UsageError('unknown reporter "htlm" (known: json, junit, markdown)'),
+      new UsageError('unknown reporter "htlm" (known: allure, charts, html, json, junit, markdown)'),
     );
   });
 });
@@ -45,8 +45,21 @@ describe('writeReports', () => {
 
   it('writes every default report and returns the files', async () => {
     const files = await writeReports(realisticRunRecord(), dir);
-    expect(files).toEqual(['run.json', 'junit.xml', 'summary.md'].map((f) => join(dir, f)));
-    expect((await readdir(dir)).sort()).toEqual(['junit.xml', 'run.json', 'summary.md']);
+    // run.json first, the chart files before the html report that links them
+    expect(files.slice(0, 3)).toEqual(['run.json', 'junit.xml', 'summary.md'].map((f) => join(dir, f)));
+    const html = files.indexOf(join(dir, 'index.html'));
+    const lastChart = files.findLastIndex((f) => f.endsWith('.png'));
+    expect(lastChart).toBeGreaterThan(2);
+    expect(html).toBeGreaterThan(lastChart);
+    expect(files.some((f) => f.includes('allure-results'))).toBe(true);
+    expect((await readdir(dir)).sort()).toEqual([
+      'allure-results',
+      'cells',
+      'index.html',
+      'junit.xml',
+      'run.json',
+      'summary.md',
+    ]);
   });
 
   it('writes only the named reports', async () => {

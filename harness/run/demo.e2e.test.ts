@@ -1,8 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellRecord, RunRecord } from '../common/run-record.js';
+import { generateAllureSite } from '../testing/allure-site.js';
+import { checkReportInBrowser } from '../testing/report-browser.js';
 import { runMatrixFile } from '../testing/run-matrix-file.js';
 
 /** The demo matrix, run for real: the acceptance checks of the project's first issue. */
@@ -92,6 +94,29 @@ describe('demo matrix (reference app, local platform)', () => {
     const hooks = await readFile(join(out, 'demo', c.artifactsDir, 'logs', 'hooks.log'), 'utf8');
     expect(hooks).toContain('migrate.mjs');
   });
+
+  it("opens the demo's index.html in headless Chromium: no console error, nothing fetched, every cell's charts drawn", async () => {
+    const shot = join(tmpdir(), 'upgrade-harness-demo-report.png');
+    const seen = await checkReportInBrowser(join(out, 'demo', 'index.html'), shot);
+    expect(seen.consoleErrors).toEqual([]);
+    expect(seen.externalRequests).toEqual([]);
+    expect(seen.cells).toBe(4);
+    expect(seen.cellsWithCharts).toBe(4);
+    expect((await stat(shot)).size).toBeGreaterThan(10_000);
+    // the publication plots sit in each cell's folder
+    for (const c of record.cells)
+      for (const name of ['rate-by-outcome', 'latency', 'version-share'])
+        for (const ext of ['svg', 'png'])
+          expect(
+            (await stat(join(out, 'demo', c.artifactsDir, 'charts', `${name}.${ext}`))).size,
+          ).toBeGreaterThan(1000);
+  }, 60_000);
+
+  it("builds an Allure site from the demo's allure-results with the real Allure CLI", async () => {
+    const site = join(out, 'allure-report');
+    await generateAllureSite(join(out, 'demo', 'allure-results'), site);
+    expect((await stat(join(site, 'index.html'))).isFile()).toBe(true);
+  }, 180_000);
 
   it('never writes a password into a report or log', async () => {
     const files = (await readdir(join(out, 'demo'), { recursive: true, withFileTypes: true }))

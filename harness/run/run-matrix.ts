@@ -5,7 +5,12 @@ import pLimit from 'p-limit';
 import { exitCodeFor } from '../analyze/index.js';
 import type { Clock } from '../common/clock.js';
 import { makeDirs } from '../common/make-dirs.js';
-import { type CellRecord, RUN_RECORD_SCHEMA_VERSION, type RunRecord } from '../common/run-record.js';
+import {
+  type CellRecord,
+  RUN_RECORD_SCHEMA_VERSION,
+  type RunRecord,
+  type RunShard,
+} from '../common/run-record.js';
 import type { CellPlan, LoadedPlan } from '../config/types.js';
 import { writeReports } from '../report/index.js';
 import { runCell } from './cell-runner.js';
@@ -31,6 +36,8 @@ export interface RunMatrixOptions {
   logLevel?: string;
   /** Reporters to write at the end (default: all). run.json is also kept current after every cell. */
   reporters?: readonly string[];
+  /** The slice of the matrix `cells` is (`run --shard`), recorded in run.json. */
+  shard?: RunShard;
 }
 
 export interface RunMatrixResult {
@@ -67,6 +74,7 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunMatrixRes
     scenario: { file: plan.scenarioFile, name: plan.scenario.name },
     host: options.host,
     cells: [],
+    ...(options.shard ? { shard: options.shard } : {}),
   };
   const finished = new Map<string, CellRecord>();
   const save = () => {

@@ -13,6 +13,7 @@ import type {
   ErrorBudget,
 } from '../common/run-record.js';
 import type { FailureClass, Outcome, PhaseName, PhaseRecord, TimelineEvent } from '../common/sample.js';
+import { buildTimeline } from './run-record-timeline.js';
 
 /** 2026-01-01T02:00:00Z: the start of every built run. */
 export const BUILT_RUN_STARTED_AT = Date.UTC(2026, 0, 1, 2, 0, 0);
@@ -51,6 +52,9 @@ const PHASE_SECONDS: Partial<Record<PhaseName, number>> = {
   teardown: 1,
 };
 const SLO_TARGET = 0.999;
+/** Where the failures of a cell without downtime fall, from the upgrade's start. */
+const FIRST_FAILURE_MS = 11_500;
+const LAST_FAILURE_MS = 47_250;
 const MAX_DOWNTIME_SECONDS = 0;
 
 export interface Measured {
@@ -116,6 +120,21 @@ export function buildCell(init: CellInit, spec: CellSpec): CellRecord {
   });
   const servedOld = Math.round(total * 0.45);
   const rolledBack = spec.rollback !== undefined;
+  const mixedWindow =
+    upgrade && !rolledBack
+      ? { startedAt: upgrade.startedAt + 5_000, endedAt: upgrade.endedAt - 5_000 }
+      : null;
+  const cellTimeline = buildTimeline({
+    loadPhases,
+    requestsOf,
+    failures: spec.failures,
+    downtime,
+    failureSpan: { startedAt: windowStart + FIRST_FAILURE_MS, endedAt: windowStart + LAST_FAILURE_MS },
+    from: axes.from,
+    to: axes.to,
+    mixedWindow,
+    sloTarget: SLO_TARGET,
+  });
   const measured: Measured = {
     errorBudget: errorBudget(windowStart, windowStop, windowRequests, spec.failures),
     downtimeSeconds: Number(sum(downtime.map((d) => d.seconds)).toFixed(3)),
@@ -157,10 +176,7 @@ export function buildCell(init: CellInit, spec: CellSpec): CellRecord {
           : rolledBack
             ? { [axes.from]: total }
             : { [axes.from]: servedOld, [axes.to]: total - servedOld },
-      mixedWindow:
-        upgrade && !rolledBack
-          ? { startedAt: upgrade.startedAt + 5_000, endedAt: upgrade.endedAt - 5_000, seconds: 50 }
-          : null,
+      mixedWindow: mixedWindow ? { ...mixedWindow, seconds: 50 } : null,
     },
     rollback: spec.rollback
       ? { attempted: true, succeeded: spec.rollback.succeeded, seconds: spec.rollback.seconds }
@@ -183,6 +199,7 @@ export function buildCell(init: CellInit, spec: CellSpec): CellRecord {
       ...(spec.loadReason === undefined ? {} : { reason: spec.loadReason }),
     },
     checks: spec.checks(measured),
+    ...(cellTimeline === undefined ? {} : { timeline: cellTimeline }),
     ...(spec.error === undefined ? {} : { error: spec.error }),
     artifactsDir: `cells/${id}`,
   };
@@ -240,8 +257,8 @@ function errorBudget(
     allowedFailures,
     consumedRatio,
     failureClasses: failures,
-    firstFailureAt: failed > 0 ? windowStart + 11_500 : null,
-    lastFailureAt: failed > 0 ? windowStart + 47_250 : null,
+    firstFailureAt: failed > 0 ? windowStart + FIRST_FAILURE_MS : null,
+    lastFailureAt: failed > 0 ? windowStart + LAST_FAILURE_MS : null,
     byPhase: requests > 0 ? { upgrade: { requests: Math.round(requests * 0.66), failures: failed } } : {},
     byEndpointClass: requests > 0 ? { api: { requests: Math.round(requests * 0.7), failures: failed } } : {},
   };

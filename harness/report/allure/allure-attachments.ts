@@ -1,0 +1,96 @@
+import { open } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { type Attachment, ContentType } from 'allure-js-commons';
+import { errorMessage } from '../../common/errors.js';
+import type { CellRecord, RunRecord } from '../../common/run-record.js';
+import type { CellChartRenderer } from '../reporter.js';
+import { cellAttachmentUuid } from './allure-ids.js';
+
+/** The harness's own log of a cell, in the cell's artifacts folder (already redacted). */
+export const CELL_LOG_FILE = 'cell.log';
+/** Longer logs are attached as their last this many bytes (the end is where a failure shows). */
+export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024;
+
+/** An attachment to write as `source` next to the results, and its reference in the test result. */
+export interface PendingAttachment {
+  attachment: Attachment;
+  content: Buffer;
+}
+
+export interface CellAttachmentOptions {
+  charts?: CellChartRenderer | undefined;
+  maxLogBytes?: number | undefined;
+}
+
+/** The cell's part of run.json, its timeline charts (when a renderer is given) and its log (when present). */
+export async function cellAttachments(
+  record: RunRecord,
+  cell: CellRecord,
+  runDir: string,
+  options: CellAttachmentOptions,
+): Promise<PendingAttachment[]> {
+  const make = (key: string, name: string, type: ContentType, ext: string, content: string | Buffer) => ({
+    attachment: {
+      name,
+      type,
+      source: `${cellAttachmentUuid(record.runId, cell.id, key)}-attachment.${ext}`,
+    },
+    content: typeof content === 'string' ? Buffer.from(content, 'utf8') : content,
+  });
+  const pending: PendingAttachment[] = [
+    make(
+      'cell-record',
+      'cell record (run.json)',
+      ContentType.JSON,
+      'json',
+      `${JSON.stringify(cell, null, 2)}\n`,
+    ),
+  ];
+  if (options.charts) {
+    try {
+      for (const chart of options.charts(cell, record)) {
+        pending.push(make(`chart:${chart.name}`, `chart: ${chart.title}`, ContentType.SVG, 'svg', chart.svg));
+      }
+    } catch (error: unknown) {
+      // A chart bug must not cost the cell its test result; the failure shows where the charts would be.
+      const text = `the timeline charts could not be rendered: ${errorMessage(error)}\n`;
+      pending.push(make('chart-error', 'charts (not rendered)', ContentType.TEXT, 'txt', text));
+    }
+  }
+  const log = await readCellLog(runDir, cell, options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
+  if (log !== undefined) pending.push(make('cell-log', CELL_LOG_FILE, ContentType.TEXT, 'txt', log));
+  return pending;
+}
+
+/**
+ * The cell's log, or undefined when there is none (or the record points outside the run directory).
+ * A log over `maxBytes` keeps its end, after a line saying how much was left out.
+ */
+async function readCellLog(runDir: string, cell: CellRecord, maxBytes: number): Promise<Buffer | undefined> {
+  const root = resolve(runDir);
+  const path = resolve(root, cell.artifactsDir, CELL_LOG_FILE);
+  const inside = relative(root, path);
+  if (inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    throw error;
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return undefined;
+    const { size } = stats;
+    const length = Math.min(size, maxBytes);
+    const body = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(body, 0, length, size - length);
+    const kept = body.subarray(0, bytesRead);
+    if (length === size) return kept;
+    const note = `[... the first ${size - length} bytes of ${CELL_LOG_FILE} are left out; the whole file is in ${cell.artifactsDir} ...]\n`;
+    return Buffer.concat([Buffer.from(note, 'utf8'), kept]);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { buildRunRecord } from '../../testing/run-record-builder.js';
+import { benchCell } from './bench-test-cells.js';
+import { buildCapacityTable } from './capacity.js';
+import { barPlot, benchPlots, normalizeSvg, plotPng } from './plots.js';
+
+function record() {
+  const cell = (profile: string, from: string, to: string, p99: number, downtimeSeconds: number) =>
+    benchCell({
+      axes: { profile, from, to },
+      baseline: { rate: 100, p50: 4, p90: 8, p99 },
+      settle: { rate: 100, p50: 4, p90: 8, p99: p99 + 1 },
+      downtimeSeconds,
+    });
+  return buildRunRecord({
+    cells: [
+      cell('10k', '1.0.0', '1.1.0', 31.5, 2.5),
+      cell('1k', '1.0.0', '1.1.0', 12.25, 0.75),
+      cell('1k', '1.1.0', '1.2.0', 13.5, 0),
+    ],
+  });
+}
+
+describe('benchPlots', () => {
+  const r = record();
+  const plots = benchPlots([r], buildCapacityTable([r]));
+
+  it('draws p99, downtime and throughput by size as bar charts', () => {
+    expect(plots.map((p) => p.name)).toEqual([
+      'latency-p99-by-size',
+      'downtime-by-size',
+      'throughput-by-size',
+    ]);
+    const [latency, downtime, throughput] = plots.map((p) => p.svg);
+    for (const svg of [latency, downtime, throughput]) {
+      expect(svg).toMatch(/^<svg [^>]*width="900" height="480"/);
+      expect(svg).not.toMatch(/<script|href="http/);
+      // x axis: sizes in numeric order
+      expect(svg?.indexOf('>1k<')).toBeLessThan(svg?.indexOf('>10k<') ?? -1);
+    }
+    // series: every version; 1.2.0 only from the settle phase after upgrading to it
+    for (const version of ['1.0.0', '1.1.0', '1.2.0']) expect(latency).toContain(`>${version}<`);
+    expect(latency).toContain('>31.5<');
+    expect(latency).toContain('>14.5<');
+    expect(downtime).toContain('>1.0.0 → 1.1.0<');
+    expect(downtime).toContain('>2.50<');
+    expect(throughput).toContain('>100.0<');
+  });
+
+  it('renders the same bytes every time, whatever was rendered before', () => {
+    const again = benchPlots([r], buildCapacityTable([r]));
+    expect(again.map((p) => p.svg)).toEqual(plots.map((p) => p.svg));
+  });
+
+  it('says so when there is nothing to plot', () => {
+    const empty = barPlot({
+      name: 'x',
+      title: 'X',
+      subtitle: 's',
+      yName: 'ms',
+      decimals: 1,
+      sizes: [],
+      series: [],
+    });
+    expect(empty.svg).toContain('no measurements in the runs given');
+  });
+
+  it('renumbers zrender class names in order of appearance', () => {
+    expect(normalizeSvg('<a class="zr7-cls-12"/><b class="zr7-cls-3"/><c class="zr7-cls-12"/>')).toBe(
+      '<a class="zr0-cls-0"/><b class="zr0-cls-1"/><c class="zr0-cls-0"/>',
+    );
+  });
+
+  it('converts a plot to a PNG of the width asked', () => {
+    const png = plotPng(plots[0]?.svg ?? '', 450);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(450);
+    expect(png.readUInt32BE(20)).toBe(240);
+  });
+});
