@@ -1,12 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord } from '../../common/run-record.js';
+import { svgToPng } from '../charts/svg-to-png.js';
 import { writeTextFile } from '../write-text-file.js';
 import { buildCapacityTable } from './capacity.js';
 import { capacityCsv, capacityMarkdown } from './capacity-render.js';
 import { buildComparison, type ComparisonOptions, DEFAULT_COMPARISON_OPTIONS } from './comparison.js';
 import { comparisonCsv, comparisonMarkdown } from './comparison-render.js';
-import { benchPlots, plotPng } from './plots.js';
+import { benchPlots } from './plots.js';
 import { readBenchRuns } from './read-runs.js';
 import { scenarioNames, sourcesMarkdown } from './render-common.js';
 
@@ -99,7 +100,7 @@ export async function benchReport(
     written.push(svgPath);
     if (!options.png) continue;
     const pngPath = join(outDir, `${p.name}.png`);
-    await writeFile(pngPath, plotPng(p.svg, PNG_WIDTH_PX));
+    await writeTextFile(pngPath, svgToPng(p.svg, PNG_WIDTH_PX));
     written.push(pngPath);
   }
   return written;

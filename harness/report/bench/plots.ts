@@ -1,6 +1,6 @@
-import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import type { RunRecord } from '../../common/run-record.js';
+import { cleanSvg } from '../charts/render-cell-charts.js';
 import { axisKeys, groupBy, keyOf, type RunCell, runCells, SIZE_AXIS, varyingKeys } from './axes.js';
 import type { CapacityTable } from './capacity.js';
 import { measuredAnything } from './cell-measures.js';
@@ -165,34 +165,12 @@ export function barPlot(spec: BarPlotSpec): BenchPlot {
         },
       })),
     });
-    return { name: spec.name, title: spec.title, svg: normalizeSvg(chart.renderToSVGString()) };
+    return {
+      name: spec.name,
+      title: spec.title,
+      svg: cleanSvg(chart.renderToSVGString(), `bench-${spec.name}`, spec.title),
+    };
   } finally {
     chart.dispose();
   }
-}
-
-/**
- * zrender numbers its instances and CSS classes with counters global to the process, so the same
- * chart renders differently after another one; renumber them in order of appearance.
- */
-export function normalizeSvg(svg: string): string {
-  const classes = new Map<string, string>();
-  return svg.replace(/zr\d+-cls-\d+/g, (id) => {
-    let renamed = classes.get(id);
-    if (renamed === undefined) {
-      renamed = `zr0-cls-${classes.size}`;
-      classes.set(id, renamed);
-    }
-    return renamed;
-  });
-}
-
-/** The SVG as a PNG `widthPx` wide on white, text in the system's fonts (DejaVu Sans when present). */
-export function plotPng(svg: string, widthPx: number): Buffer {
-  const resvg = new Resvg(svg, {
-    fitTo: { mode: 'width', value: widthPx },
-    background: '#ffffff',
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
-  });
-  return resvg.render().asPng();
 }
