@@ -64,6 +64,8 @@ export interface MergeOpts {
   out: string;
   runId?: string;
   reporter?: string[];
+  /** Merge runs that are not the whole matrix (a shard missing, ...); the run then exits with at least 3. */
+  allowPartial?: boolean;
 }
 
 export async function mergeReportsCommand(dirs: string[], opts: MergeOpts, io: Io): Promise<number> {
@@ -75,12 +77,14 @@ export async function mergeReportsCommand(dirs: string[], opts: MergeOpts, io: I
     runId: opts.runId ?? newRunId(new Date()),
     ...(opts.reporter ? { reporters: opts.reporter } : {}),
     registry,
+    allowPartial: opts.allowPartial ?? false,
   });
   for (const w of result.warnings) io.err(`warning: ${w}`);
   const { record } = result;
   const matched = record.cells.filter((c) => c.matchedExpectation).length;
+  const partial = record.mergeWarnings?.length ? ' (partial: not the whole matrix, so at least 3)' : '';
   io.out(
-    `merged ${dirs.length} run(s) of matrix ${record.matrix.name} into ${result.runDir}: ${record.cells.length} cell(s), ${matched} as expected; the run's exit code is ${record.exitCode}`,
+    `merged ${dirs.length} run(s) of matrix ${record.matrix.name} into ${result.runDir}: ${record.cells.length} cell(s), ${matched} as expected; the run's exit code is ${record.exitCode}${partial}`,
   );
   io.out('reports:');
   for (const f of result.files) io.out(`  ${resolve(f)}`);

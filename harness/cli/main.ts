@@ -1,30 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { systemClock } from '../common/clock.js';
 import { ConfigError, formatConfigIssue, HarnessError } from '../common/errors.js';
 import { redact } from '../common/redact.js';
-import type { RunShard } from '../common/run-record.js';
 import { loadMatrix, validateFile } from '../config/index.js';
 import { filterCells } from '../matrix/index.js';
-import { createReporterRegistry, RUN_JSON_FILE } from '../report/index.js';
-import { defaultRegistries } from '../run/registries.js';
-import { runMatrix } from '../run/run-matrix.js';
-import { formatShard, parseShard, shardCells } from '../run/shard.js';
+import { parseShard } from '../run/shard.js';
 import { registerBenchReportCommand } from './bench-report-command.js';
-import {
-  checkReporters,
-  type MergeOpts,
-  mergeReportsCommand,
-  reportCommand,
-  reporterList,
-} from './commands-report.js';
+import { type MergeOpts, mergeReportsCommand, reportCommand, reporterList } from './commands-report.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { EXIT, exitCodeForError } from './exit-codes.js';
-import { summaryTable } from './format.js';
-import { liveProgress } from './progress-live.js';
-import { plainProgress } from './progress-plain.js';
+import { processGcDeps, registerGcCommand } from './gc-command.js';
+import { type RunOpts, runCommand, selectCells } from './run-command.js';
 
+/** The repository (or installed package) root: two folders up from harness/cli/ and from dist/cli/. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   name: string;
   version: string;
@@ -69,20 +59,6 @@ interface PlanOpts {
   shard?: string;
 }
 
-/** The cells the filters keep, then the shard's slice of them. */
-function selectCells<T extends { id: string }>(
-  total: number,
-  filtered: T[],
-  shard: RunShard | undefined,
-): { cells: T[]; of: string } {
-  if (!shard) return { cells: filtered, of: '' };
-  const kept = filtered.length === total ? '' : ' the filters kept';
-  return {
-    cells: shardCells(filtered, shard),
-    of: ` (shard ${formatShard(shard)} of the ${filtered.length} cell(s)${kept})`,
-  };
-}
-
 async function planCommand(matrixFile: string, opts: PlanOpts): Promise<number> {
   const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
   const plan = await loadMatrix(matrixFile);
@@ -105,85 +81,6 @@ async function planCommand(matrixFile: string, opts: PlanOpts): Promise<number> 
     out(`  ${c.id}${expect}`);
   }
   return EXIT.ok;
-}
-
-interface RunOpts {
-  out: string;
-  concurrency?: number;
-  filter: string[];
-  runId?: string;
-  progress: 'auto' | 'live' | 'plain';
-  logLevel: string;
-  shard?: string;
-  reporter?: string[];
-}
-
-async function runCommand(matrixFile: string, opts: RunOpts): Promise<number> {
-  const shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
-  if (opts.reporter) checkReporters(opts.reporter, createReporterRegistry());
-  const plan = await loadMatrix(matrixFile);
-  const filtered = filterCells(plan.cells, opts.filter);
-  if (filtered.length === 0) {
-    err(`no cell of ${matrixFile} matches the filter ${opts.filter.join(' ')}`);
-    return EXIT.usage;
-  }
-  const { cells, of } = selectCells(plan.cells.length, filtered, shard);
-  if (shard) out(`${cells.length} cell(s) to run${of}`);
-  // More shards than cells leaves some empty: an empty run, so every CI job has a run to merge.
-  if (cells.length === 0) out('this shard has no cells: writing an empty run');
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (name: NodeJS.Signals) => {
-    signals += 1;
-    if (signals === 1) {
-      err(`\n${name}: stopping; tearing down what was started (press Ctrl-C again to force quit)`);
-      controller.abort();
-    } else {
-      err('forced quit: killing what is still running');
-      process.exit(EXIT.interrupted);
-    }
-  };
-  // SIGHUP too: a closed terminal must not leave the product's processes running.
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
-  const live =
-    opts.progress === 'live' || (opts.progress === 'auto' && process.stdout.isTTY && !process.env.CI);
-  const progress = live ? liveProgress() : plainProgress(out, () => systemClock.now());
-  const { record, files, runDir } = await runMatrix({
-    plan,
-    cells,
-    outDir: resolve(opts.out),
-    ...(opts.runId ? { runId: opts.runId } : {}),
-    concurrency: opts.concurrency ?? plan.matrix.concurrency,
-    signal: controller.signal,
-    clock: systemClock,
-    registries: defaultRegistries(),
-    progress,
-    tool: { name: pkg.name, version: pkg.version },
-    host: { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length },
-    logLevel: opts.logLevel,
-    ...(opts.reporter ? { reporters: opts.reporter } : {}),
-    ...(shard ? { shard } : {}),
-  });
-  out('');
-  out(summaryTable(record));
-  out('');
-  for (const c of record.cells.filter((c) => !c.matchedExpectation)) {
-    out(`${c.id}: ${c.status}${c.reason ? ` — ${c.reason}` : ''}`);
-    for (const check of c.checks.filter((k) => !k.passed)) out(`  ✗ ${check.message}`);
-    if (c.error) out(`  ${c.error.phase}: ${c.error.message}`);
-  }
-  const matched = record.cells.filter((c) => c.matchedExpectation).length;
-  out(`${matched} of ${record.cells.length} cell(s) as expected; exit code ${record.exitCode}`);
-  // run.json is written whatever the reporters are
-  const runJson = join(runDir, RUN_JSON_FILE);
-  const all = files.some((f) => basename(f) === RUN_JSON_FILE) ? files : [runJson, ...files];
-  out(`reports: ${reportEntries(runDir, all).join(', ')}`);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.off('SIGHUP', onSignal);
-  return record.exitCode;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -250,6 +147,10 @@ export async function main(argv: string[]): Promise<number> {
       'run one of n slices of the (filtered) cells: sorted by id, cell k (from 0) belongs to shard (k mod n) + 1',
     )
     .option(
+      '--dry-run',
+      'print, per cell, the exact commands and API calls it would make; create and run nothing',
+    )
+    .option(
       '--reporter <names>',
       'reports to write, separated by commas (repeatable; default: all); run.json is always written',
       reporterList,
@@ -267,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
       '\nExit codes: 0 every cell as expected, 1 a cell failed unexpectedly, 2 bad config or usage,\n3 errored/inconclusive/timed out, 130 interrupted.\n\nExamples:\n  upgrade-harness run matrices/demo.yaml --concurrency 2 --out reports\n  upgrade-harness run matrices/demo.yaml --shard 1/3 --run-id shard-1 --reporter junit',
     )
     .action(async (matrix: string, opts: RunOpts) => {
-      code = await runCommand(matrix, opts);
+      code = await runCommand(matrix, opts, { out, err, pkg, repoRoot: REPO_ROOT });
     });
 
   program
@@ -297,21 +198,45 @@ export async function main(argv: string[]): Promise<number> {
       'run folders (or their run.json files) of the same matrix; no cell in two of them',
     )
     .option('--out <dir>', 'reports root; the merged run is written to <dir>/<run-id>/', 'reports')
-    .option('--run-id <id>', 'name of the merged run folder (default: time-stamped)')
+    .option(
+      '--run-id <id>',
+      'name of the merged run folder (default: time-stamped); must not exist or be empty',
+    )
     .option(
       '--reporter <names>',
       'reports to write, separated by commas (repeatable; default: all); run.json is always written',
       reporterList,
     )
+    .option(
+      '--allow-partial',
+      'merge shards that are not the whole matrix (one missing, different counts or --filter): the merged run names what is missing and exits with at least 3',
+    )
     .addHelpText(
       'after',
-      "\nThe merged run's status and exit code are decided from its cells as `run` decides them, and the\ncommand exits with that code (0 every cell as expected, 1 a cell failed unexpectedly, 3 errored or\ninconclusive, 130 interrupted); 2 on bad input (a cell in two runs, runs of different matrices, a\nmissing run.json).\n\nExample:\n  upgrade-harness merge-reports shards/shard-1 shards/shard-2 shards/shard-3 --out reports --run-id nightly",
+      "\nThe merged run's status and exit code are decided from its cells as `run` decides them, and the\ncommand exits with that code (0 every cell as expected, 1 a cell failed unexpectedly, 3 errored or\ninconclusive, 130 interrupted); 2 on bad input (a cell in two runs, runs of different matrices, a\nmissing run.json, a --run-id folder that is not empty) and when the shards are not the whole matrix\n(a shard missing, shards of different counts or cut with different --filter), unless --allow-partial.\n\nExample:\n  upgrade-harness merge-reports shards/shard-1 shards/shard-2 shards/shard-3 --out reports --run-id nightly",
     )
     .action(async (dirs: string[], opts: MergeOpts) => {
       code = await mergeReportsCommand(dirs, opts, { out, err });
     });
 
   registerBenchReportCommand(program, { out });
+  registerGcCommand(
+    program,
+    processGcDeps({
+      out,
+      err,
+      setExitCode: (c) => {
+        code = c;
+      },
+    }),
+  );
+  registerDoctorCommand(program, {
+    out,
+    env: process.env,
+    setExitCode: (c) => {
+      code = c;
+    },
+  });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -320,21 +245,6 @@ export async function main(argv: string[]): Promise<number> {
     debug ||= Boolean(program.opts().debug);
     return reportFatal(e, debug);
   }
-}
-
-/**
- * What to open, not every file: the run's own files, and a folder (allure-results/, the cells'
- * chart files) once for what was written inside it.
- */
-function reportEntries(runDir: string, files: readonly string[]): string[] {
-  const entries: string[] = [];
-  for (const file of files) {
-    const [first, ...rest] = relative(runDir, file).split(sep);
-    const entry =
-      rest.length === 0 || first === undefined ? resolve(file) : `${resolve(runDir, first)}${sep}`;
-    if (!entries.includes(entry)) entries.push(entry);
-  }
-  return entries;
 }
 
 function reportFatal(e: unknown, debug: boolean): number {

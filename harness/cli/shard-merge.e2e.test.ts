@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../common/run-record.js';
+import { cellIdsHash } from '../run/shard.js';
 import { type CliResult, runCli } from '../testing/cli.js';
 
 /**
@@ -114,7 +115,8 @@ expect:
     const seen: string[] = [];
     for (const [k, result] of shards.entries()) {
       const r = await record(`shard-${k + 1}`);
-      expect(r.shard).toEqual({ index: k + 1, count: 3 });
+      expect(r.shard).toMatchObject({ index: k + 1, count: 3, matrixCells: 3 });
+      expect(r.shard?.matrixCellIdsHash).toBe(cellIdsHash(full.cells.map((c) => c.id)));
       expect(r.cells).toHaveLength(1);
       expect(result.code, result.stderr).toBe(r.exitCode);
       expect(result.stdout).toContain(`1 cell(s) to run (shard ${k + 1}/3 of the 3 cell(s))`);
@@ -166,6 +168,35 @@ expect:
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/error: cell \S+ is in two runs: \S+shard-1 and \S+whole/);
     expect(twice.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses a missing shard or a used --run-id folder (exit 2), and merges a partial run with --allow-partial (exit 3)', async () => {
+    const merge = (...args: string[]) =>
+      runCli(['merge-reports', join(out(), 'shard-1'), join(out(), 'shard-3'), '--out', out(), ...args], {
+        env,
+      });
+    const refused = await merge('--run-id', 'partial');
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(
+      'error: the runs do not make the whole matrix: shard 2/3 missing; the merged run has 2 of the 3 cells',
+    );
+    expect(refused.stderr).toContain('--allow-partial');
+    expect(existsSync(join(out(), 'partial'))).toBe(false);
+
+    const partial = await merge('--run-id', 'partial', '--allow-partial');
+    // whatever its cells say (0 or 1), a run that lacks cells exits 3
+    expect(partial.code, partial.stderr).toBe(3);
+    expect(partial.stderr).toContain('warning: shard 2/3 missing; the merged run has 2 of the 3 cells');
+    expect(partial.stdout).toContain(
+      "the run's exit code is 3 (partial: not the whole matrix, so at least 3)",
+    );
+    const merged = await record('partial');
+    expect(merged.mergeWarnings).toEqual(['shard 2/3 missing; the merged run has 2 of the 3 cells']);
+    expect(merged.exitCode).toBe(3);
+
+    const again = await merge('--run-id', 'partial', '--allow-partial');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`${join(out(), 'partial')} already exists and is not empty`);
   });
 
   it('report regenerates a deleted summary.md as it was, and leaves run.json alone', async () => {

@@ -155,4 +155,23 @@ describe('exec', () => {
     expect(log).toContain('# exited code=3 signal=null');
     expect(await proc.stop()).toEqual({ code: 3, signal: null });
   }, 20_000);
+
+  it('redacts secrets in the output it logs, line by line, also when a line arrives in pieces', async () => {
+    const dir = await scratch();
+    const logFile = join(dir, 'cmd.log');
+    await runCommand(
+      [
+        'sh',
+        '-c',
+        // the secrets are split in the command line: only the output carries them whole
+        'printf "url postgres://app:s3c"; printf "ret"; sleep 0.05; printf "@db/app\\n"; echo "pass""word=hunt""er2" >&2; printf "tok""en=a""bc"',
+      ],
+      { logFile },
+    );
+    const log = await readFile(logFile, 'utf8');
+    expect(log).toContain('postgres://app:***@db/app');
+    expect(log).toContain('password=***');
+    expect(log).toContain('token=***');
+    expect(log).not.toMatch(/s3cret|hunter2|abc/);
+  });
 });

@@ -12,6 +12,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { execa, type ResultPromise } from 'execa';
 import { sleep } from './clock.js';
 import { AbortedError, HarnessError } from './errors.js';
@@ -55,16 +56,61 @@ function tail(text: string, lines = 8): string {
   return redact(all.slice(-lines).join('\n'));
 }
 
-async function openLog(path: string | undefined): Promise<WriteStream | undefined> {
-  if (!path) return undefined;
-  const stream = createWriteStream(path, { flags: 'a' });
-  await once(stream, 'open');
-  return stream;
+/**
+ * A command's log file. Everything written is redacted (passwords in URLs, tokens, keys): a program's
+ * output is split into lines per source (stdout, stderr) and each complete line is redacted before it
+ * is written; a partial line waits for its newline (or the end).
+ */
+class CommandLog {
+  readonly #flushers: Array<() => void> = [];
+
+  private constructor(private readonly stream: WriteStream) {}
+
+  static async open(path: string | undefined): Promise<CommandLog | undefined> {
+    if (!path) return undefined;
+    const stream = createWriteStream(path, { flags: 'a' });
+    await once(stream, 'open');
+    return new CommandLog(stream);
+  }
+
+  /** One of our own lines (already free of output), redacted. */
+  note(line: string): void {
+    this.stream.write(`${redact(line)}\n`);
+  }
+
+  /** A writer for one output stream of the program. */
+  source(): (chunk: Buffer) => void {
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    const flush = () => {
+      pending += decoder.end();
+      if (pending !== '') this.stream.write(redact(pending));
+      pending = '';
+    };
+    this.#flushers.push(flush);
+    return (chunk) => {
+      pending += decoder.write(chunk);
+      const nl = pending.lastIndexOf('\n');
+      if (nl < 0) {
+        // a very long line without a newline is written in pieces rather than kept
+        if (pending.length > MAX_PENDING_LOG_CHARS) flush();
+        return;
+      }
+      this.stream.write(redact(pending.slice(0, nl + 1)));
+      pending = pending.slice(nl + 1);
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const flush of this.#flushers) flush();
+    await new Promise<void>((resolve) => this.stream.end(resolve));
+  }
 }
 
-async function closeLog(stream: WriteStream | undefined): Promise<void> {
-  if (!stream) return;
-  await new Promise<void>((resolve) => stream.end(resolve));
+const MAX_PENDING_LOG_CHARS = 64 * 1024;
+
+async function closeLog(log: CommandLog | undefined): Promise<void> {
+  await log?.close();
 }
 
 /** Time a group gets between SIGTERM and SIGKILL when a command is interrupted or times out. */
@@ -166,8 +212,8 @@ export async function runCommand(
   const [file, ...args] = argv;
   if (!file) throw new ExecError('empty command');
   if (options.signal?.aborted) throw new AbortedError();
-  const log = await openLog(options.logFile);
-  log?.write(`$ ${describeArgv(argv)}\n`);
+  const log = await CommandLog.open(options.logFile);
+  log?.note(`$ ${describeArgv(argv)}`);
   const started = performance.now();
   const child = execa(file, args, {
     cwd: options.cwd,
@@ -181,8 +227,8 @@ export async function runCommand(
     gid: options.gid,
   });
   if (log) {
-    child.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
+    child.stdout?.on('data', log.source());
+    child.stderr?.on('data', log.source());
   }
   const pgid = child.pid;
   let stoppedFor: 'timeout' | 'abort' | undefined;
@@ -224,7 +270,7 @@ export async function runCommand(
     stderr: String(out.stderr ?? ''),
     durationMs: performance.now() - started,
   };
-  log?.write(`# exit ${result.exitCode} after ${Math.round(result.durationMs)} ms\n`);
+  log?.note(`# exit ${result.exitCode} after ${Math.round(result.durationMs)} ms`);
   await closeLog(log);
   const what = describeArgv(argv);
   if (stoppedFor === 'abort' || options.signal?.aborted)
@@ -274,8 +320,10 @@ export async function startProcess(
 ): Promise<ManagedProcess> {
   const [file, ...args] = argv;
   if (!file) throw new ExecError('empty command');
-  const log = await openLog(options.logFile);
-  log?.write(`$ ${describeArgv(argv)}\n`);
+  const log = await CommandLog.open(options.logFile);
+  log?.note(`$ ${describeArgv(argv)}`);
+  const logOut = log?.source();
+  const logErr = log?.source();
   const child: ResultPromise = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
@@ -290,7 +338,7 @@ export async function startProcess(
   let running = true;
   let pending = '';
   child.stdout?.on('data', (chunk: Buffer) => {
-    log?.write(chunk);
+    logOut?.(chunk);
     if (!options.onStdoutLine) return;
     pending += chunk.toString('utf8');
     let nl = pending.indexOf('\n');
@@ -300,7 +348,7 @@ export async function startProcess(
       nl = pending.indexOf('\n');
     }
   });
-  child.stderr?.on('data', (chunk: Buffer) => log?.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => logErr?.(chunk));
   let settle: (exit: ProcessExit) => void = () => {};
   const exited = new Promise<ProcessExit>((resolve) => {
     settle = (exit) => {
@@ -311,12 +359,12 @@ export async function startProcess(
   // Normally `exited` settles once the output is drained and logged.
   void child.then(
     async (r) => {
-      log?.write(`# exited code=${r.exitCode ?? 'null'} signal=${r.signal ?? 'null'}\n`);
+      log?.note(`# exited code=${r.exitCode ?? 'null'} signal=${r.signal ?? 'null'}`);
       await closeLog(log);
       settle({ code: r.exitCode ?? null, signal: r.signal ?? null });
     },
     async (err: unknown) => {
-      log?.write(`# failed: ${String(err)}\n`);
+      log?.note(`# failed: ${String(err)}`);
       await closeLog(log);
       settle({ code: null, signal: null });
     },

@@ -14,12 +14,23 @@ export function redact(text: string): string {
   return out;
 }
 
-/** A copy of `value` with every string in it passed through `redact` (plain data only: records, arrays). */
+/** Keys whose (string or number) value is a secret whatever it looks like, e.g. `{ password: "x" }`. */
+const SECRET_KEY = /^[\w-]*(?:password|passwd|secret|token|api[_-]?key|private[_-]?key)[\w-]*$/i;
+
+/**
+ * A copy of `value` with every string in it passed through `redact`, and the value of every key
+ * that names a secret replaced by `***` (plain data only: records, arrays).
+ */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        SECRET_KEY.test(k) && (typeof v === 'string' || typeof v === 'number') ? '***' : redactDeep(v),
+      ]),
+    ) as T;
   }
   return value;
 }

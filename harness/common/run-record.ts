@@ -203,6 +203,13 @@ export interface CellRecord {
 export interface RunShard {
   index: number;
   count: number;
+  /**
+   * Cells of the whole matrix the shards are slices of (after `--filter`), so `merge-reports` can
+   * tell a missing shard or a shard cut from another cell set. Absent in records written before it existed.
+   */
+  matrixCells?: number;
+  /** sha256 (hex) of the JSON list of those cells' ids, sorted by UTF-16 code unit (run/shard.ts `cellIdsHash`). */
+  matrixCellIdsHash?: string;
 }
 
 /** A run that `merge-reports` joined into this one. */
@@ -230,4 +237,9 @@ export interface RunRecord {
   shard?: RunShard;
   /** The runs `merge-reports` joined into this one, in the order their cells appear. */
   mergedFrom?: MergedRun[];
+  /**
+   * Why this merged run is not the whole matrix (`merge-reports --allow-partial`): missing shards,
+   * shards cut from different cell sets, cells missing from a shard. Absent when it is whole.
+   */
+  mergeWarnings?: string[];
 }

@@ -77,6 +77,9 @@ function methodRule(method: MethodName, at: Path, scenario: ScenarioConfig): Con
       },
     ];
   }
+  if (method === 'helm' && !scenario.helm) {
+    return [{ path: at, message: 'method helm needs a "helm" section (chart, values, set) in the scenario' }];
+  }
   if (method === 'postgres' && !scenario.postgres) {
     return [
       { path: at, message: 'method postgres needs a "postgres" section (database, setup) in the scenario' },
@@ -91,6 +94,14 @@ function platformRule(platform: PlatformName, at: Path, scenario: ScenarioConfig
       {
         path: at,
         message: 'platform existing needs existing.urls (where the product already runs) in the scenario',
+      },
+    ];
+  }
+  if ((platform === 'kind' || platform === 'k3d') && !scenario.kubernetes) {
+    return [
+      {
+        path: at,
+        message: `platform ${platform} needs a "kubernetes" section (cluster config, how traffic gets in: access.service and access.port) in the scenario`,
       },
     ];
   }

@@ -26,8 +26,8 @@ import {
 import type { MatrixConfig, ScenarioConfig } from './types.js';
 
 export const API_VERSION = 'upgrade-harness/v1';
-export const PLATFORM_NAMES = ['local', 'existing'] as const;
-export const METHOD_NAMES = ['local', 'exec', 'postgres'] as const;
+export const PLATFORM_NAMES = ['local', 'existing', 'kind', 'k3d'] as const;
+export const METHOD_NAMES = ['local', 'exec', 'postgres', 'helm'] as const;
 export const STRATEGY_NAMES = ['rolling', 'recreate', 'blue-green'] as const;
 export const ROLLBACK_POLICIES = ['never', 'on-failure', 'always'] as const;
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'] as const;
@@ -260,6 +260,72 @@ const postgresMethodSchema = z
       'The postgres method: PostgreSQL itself is the product. Install starts a cluster at version N; upgrade and rollback are a minor-version binary swap (fast shutdown, start the same data directory with the other binaries), as a package upgrade does.',
   });
 
+const kubernetesSchema = z
+  .strictObject({
+    kindConfig: z
+      .string()
+      .min(1)
+      .default('../kind-configs/single-node.yaml')
+      .meta({ description: 'kind cluster config, relative to the scenario file.' }),
+    k3dConfig: z
+      .string()
+      .min(1)
+      .default('../kind-configs/k3d-single-node.yaml')
+      .meta({ description: 'k3d cluster config, relative to the scenario file.' }),
+    nodeImages: z.record(z.string().min(1), z.string().min(1)).optional().meta({
+      description:
+        'Kubernetes version → pinned node image (kind) or k3s image (k3d); the custom axis kubernetes-version picks one. Defaults: the pinned images in kind-configs/README.md.',
+    }),
+    preloadImages: z
+      .array(z.string().min(1))
+      .default(() => [])
+      .meta({
+        description:
+          'Local images loaded into the cluster before install (kind load docker-image / k3d image import).',
+      }),
+    access: z
+      .strictObject({
+        mode: z.enum(['port-forward', 'ingress']).default('port-forward'),
+        service: z.string().min(1).meta({ description: 'The Service traffic goes to (port-forward).' }),
+        port: positiveInt.meta({ description: 'Its port.' }),
+        url: httpUrlSchema
+          .optional()
+          .meta({ description: 'ingress: the URL the cluster answers on (kind port mapping).' }),
+      })
+      .meta({ description: 'How traffic reaches the product in the cluster.' }),
+  })
+  .meta({ description: 'Clusters for the kind and k3d platforms, and how traffic gets in.' });
+
+const helmMethodSchema = z
+  .strictObject({
+    chart: z
+      .string()
+      .min(1)
+      .meta({ description: 'repo/name (with repo), oci://… reference, or a path relative to the scenario.' }),
+    repo: httpUrlSchema.optional().meta({ description: 'Chart repository URL for a repo/name chart.' }),
+    release: nameSchema.optional().meta({ description: 'Release name (default: the scenario name).' }),
+    chartVersion: z
+      .string()
+      .min(1)
+      .default('{{version}}')
+      .meta({ description: 'Chart version for a product version; {{version}} is replaced.' }),
+    values: z
+      .array(z.string().min(1))
+      .default(() => [])
+      .meta({ description: 'Values files, relative to the scenario.' }),
+    set: z
+      .record(z.string().min(1), z.string())
+      .default(() => ({}))
+      .meta({ description: '--set key=value pairs; {{version}} is replaced.' }),
+    timeoutSeconds: positiveInt
+      .default(600)
+      .meta({ description: 'helm --wait --timeout for install, upgrade and rollback.' }),
+  })
+  .meta({
+    description:
+      'The helm method: helm upgrade --install at N, upgrade to N+1, helm rollback to the revision of N.',
+  });
+
 const execMethodSchema = z.strictObject({
   install: commandsSchema,
   upgrade: commandsSchema,
@@ -280,6 +346,8 @@ export const ScenarioSchema = z
     local: localMethodSchema.optional(),
     exec: execMethodSchema.optional(),
     postgres: postgresMethodSchema.optional(),
+    helm: helmMethodSchema.optional(),
+    kubernetes: kubernetesSchema.optional(),
     existing: z.strictObject({ urls: z.array(httpUrlSchema).min(1) }).optional(),
     traffic: trafficSchema,
     profiles: z.record(nameSchema, profileSchema).default(() => ({ default: {} })),

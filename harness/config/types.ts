@@ -173,6 +173,31 @@ export interface ExecMethodConfig {
   env: Record<string, string>;
 }
 
+/** Clusters for the kind and k3d platforms, and how traffic gets in. */
+export interface KubernetesConfig {
+  /** kind cluster config, relative to the scenario file. */
+  kindConfig: string;
+  /** k3d cluster config, relative to the scenario file. */
+  k3dConfig: string;
+  /** Kubernetes version → node image; the custom axis `kubernetes-version` picks one. */
+  nodeImages?: Record<string, string>;
+  /** Local images loaded into the cluster before install. */
+  preloadImages: string[];
+  access: { mode: 'port-forward' | 'ingress'; service: string; port: number; url?: string };
+}
+
+/** The helm method. */
+export interface HelmMethodConfig {
+  chart: string;
+  repo?: string;
+  release?: string;
+  /** Chart version for a product version (`{{version}}` replaced). */
+  chartVersion: string;
+  values: string[];
+  set: Record<string, string>;
+  timeoutSeconds: number;
+}
+
 /** The postgres method: PostgreSQL is the product; upgrades are minor-version binary swaps. */
 export interface PostgresMethodConfig {
   /** Created at install; the traffic goes to it. */
@@ -197,6 +222,8 @@ export interface ScenarioConfig {
   local?: LocalMethodConfig;
   exec?: ExecMethodConfig;
   postgres?: PostgresMethodConfig;
+  helm?: HelmMethodConfig;
+  kubernetes?: KubernetesConfig;
   existing?: ExistingPlatformConfig;
   traffic: TrafficConfig;
   profiles: Record<string, ProfileConfig>;
@@ -204,8 +231,8 @@ export interface ScenarioConfig {
   timing: TimingConfig;
 }
 
-export type PlatformName = 'local' | 'existing';
-export type MethodName = 'local' | 'exec' | 'postgres';
+export type PlatformName = 'local' | 'existing' | 'kind' | 'k3d';
+export type MethodName = 'local' | 'exec' | 'postgres' | 'helm';
 export type StrategyName = 'rolling' | 'recreate' | 'blue-green';
 export type RollbackPolicy = 'never' | 'on-failure' | 'always';
 

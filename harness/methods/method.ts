@@ -1,4 +1,5 @@
 import type { RunContext } from '../common/context.js';
+import type { PlannedSteps } from '../common/planned-steps.js';
 import type { CellPlan, MethodName, ScenarioConfig, StrategyOptions } from '../config/types.js';
 import type { StartedPlatform } from '../platforms/platform.js';
 
@@ -22,6 +23,8 @@ export interface Method {
     options: MethodOptions,
     ctx: RunContext,
   ): Promise<Installation>;
+  /** What install, upgrade, rollback and teardown would run for this cell (`run --dry-run`); runs nothing. */
+  plan?(options: MethodOptions, runId: string): PlannedSteps;
 }
 
 export interface Installation extends AsyncDisposable {

@@ -1,4 +1,5 @@
 import type { RunContext } from '../common/context.js';
+import type { PlannedSteps } from '../common/planned-steps.js';
 import type { CellPlan, PlatformName, ScenarioConfig } from '../config/types.js';
 
 export interface PlatformCreateOptions {
@@ -12,6 +13,8 @@ export interface PlatformCreateOptions {
 export interface Platform {
   readonly name: PlatformName;
   create(options: PlatformCreateOptions, ctx: RunContext): Promise<StartedPlatform>;
+  /** What create and dispose would run for this cell (`run --dry-run`); runs nothing. */
+  plan?(options: PlatformCreateOptions, runId: string): PlannedSteps;
 }
 
 /** A created platform. Disposing it removes everything it created; it must not throw twice. */

@@ -149,4 +149,22 @@ describe('summary.md', () => {
     expect(md.endsWith('\n')).toBe(true);
     await expect(md).toMatchFileSnapshot('./testdata/summary.md');
   });
+
+  it('never shows a run that did not finish, or ended non-zero, as green', () => {
+    const cells = [passedCell()];
+    const interrupted = renderMarkdownSummary(
+      buildRunRecord({ cells, status: 'interrupted', exitCode: 130 }),
+    );
+    expect(interrupted).not.toContain('✅ 1 of 1');
+    expect(interrupted).toContain('the run did not finish (interrupted, exit code 130)');
+    const nonZero = renderMarkdownSummary(buildRunRecord({ cells, exitCode: 3 }));
+    expect(nonZero).toContain('❌ 1 of 1 cells as expected, but the run ended with exit code 3');
+  });
+
+  it('says a merged run is incomplete when it was merged with missing shards', () => {
+    const record = { ...buildRunRecord({ cells: [passedCell()] }), mergeWarnings: ['shard 2/3 missing'] };
+    expect(renderMarkdownSummary(record)).toContain(
+      '⚠️ **This merged run is incomplete:**\n- shard 2/3 missing',
+    );
+  });
 });

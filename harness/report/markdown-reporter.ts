@@ -35,6 +35,9 @@ export class MarkdownReporter implements Reporter {
 
 export function renderMarkdownSummary(record: RunRecord): string {
   const lines = [`## upgrade-harness: ${inline(record.matrix.name)}`, '', verdictLine(record), ''];
+  const warnings = Array.isArray(record.mergeWarnings) ? record.mergeWarnings : [];
+  if (warnings.length > 0)
+    lines.push('⚠️ **This merged run is incomplete:**', ...warnings.map((w) => `- ${inline(w)}`), '');
   if (record.cells.length > 0) lines.push(...table(record.cells), '');
   for (const cell of record.cells) {
     if (cell.status !== 'passed' || !cell.matchedExpectation) lines.push(...cellDetails(cell), '');
@@ -48,7 +51,14 @@ function verdictLine(record: RunRecord): string {
   const interrupted = record.status === 'interrupted' ? ' (run interrupted)' : '';
   if (total === 0) return `⚠️ no cells ran${interrupted}`;
   const unexpected = record.cells.filter((c) => !c.matchedExpectation);
-  if (unexpected.length === 0) return `✅ ${total} of ${total} cells as expected${interrupted}`;
+  if (unexpected.length === 0) {
+    // A run that did not finish, or ended non-zero, is never shown green.
+    if (record.status === 'interrupted')
+      return `⏹️ the run did not finish (interrupted, exit code ${record.exitCode}): ${total} cell(s) finished, all as expected; cells that had not finished may be missing`;
+    if (record.exitCode !== 0)
+      return `❌ ${total} of ${total} cells as expected, but the run ended with exit code ${record.exitCode}`;
+    return `✅ ${total} of ${total} cells as expected`;
+  }
   const byStatus = new Map<CellStatus, number>();
   for (const cell of unexpected) byStatus.set(cell.status, (byStatus.get(cell.status) ?? 0) + 1);
   const breakdown = [...byStatus].map(([status, n]) => `${n} ${status}`).join(', ');

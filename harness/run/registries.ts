@@ -3,10 +3,13 @@ import { BuiltinLoadDriver } from '../load/builtin/builtin-driver.js';
 import type { LoadDriver } from '../load/load-driver.js';
 import { SqlLoadDriver } from '../load/sql/sql-load-driver.js';
 import { ExecMethod } from '../methods/exec/exec-method.js';
+import { HelmMethod } from '../methods/helm/helm-method.js';
 import { LocalMethod } from '../methods/local/local-method.js';
 import type { Method } from '../methods/method.js';
 import { PostgresMethod } from '../methods/postgres/postgres-method.js';
 import { ExistingPlatform } from '../platforms/existing/existing-platform.js';
+import { K3dPlatform } from '../platforms/k3d/k3d-platform.js';
+import { KindPlatform } from '../platforms/kind/kind-platform.js';
 import { LocalPlatform } from '../platforms/local/local-platform.js';
 import type { Platform } from '../platforms/platform.js';
 
@@ -16,16 +19,24 @@ export interface Registries {
   loadDrivers: Registry<LoadDriver>;
 }
 
+export interface RegistryOptions {
+  /** The helm binary of the helm method (default `helm` on PATH). */
+  helmPath?: string;
+}
+
 /** The built-in plugins. Each call builds fresh registries: there is no global one. */
-export function defaultRegistries(): Registries {
+export function defaultRegistries(options: RegistryOptions = {}): Registries {
   return {
     platforms: new Registry<Platform>('platform')
       .register('local', () => new LocalPlatform())
-      .register('existing', () => new ExistingPlatform()),
+      .register('existing', () => new ExistingPlatform())
+      .register('kind', () => new KindPlatform())
+      .register('k3d', () => new K3dPlatform()),
     methods: new Registry<Method>('method')
       .register('local', () => new LocalMethod())
       .register('exec', () => new ExecMethod())
-      .register('postgres', () => new PostgresMethod()),
+      .register('postgres', () => new PostgresMethod())
+      .register('helm', () => new HelmMethod(options.helmPath ? { helmPath: options.helmPath } : {})),
     loadDrivers: new Registry<LoadDriver>('load driver')
       .register('builtin', () => new BuiltinLoadDriver())
       .register('sql', () => new SqlLoadDriver()),

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import { exitCodeFor } from '../analyze/index.js';
 import type { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/errors.js';
 import { makeDirs } from '../common/make-dirs.js';
 import {
   type CellRecord,
@@ -12,7 +13,7 @@ import {
   type RunShard,
 } from '../common/run-record.js';
 import type { CellPlan, LoadedPlan } from '../config/types.js';
-import { writeReports } from '../report/index.js';
+import { createReporterRegistry, DEFAULT_REPORTERS, writeReports } from '../report/index.js';
 import { runCell } from './cell-runner.js';
 import { emptyCellRecord } from './empty-cell.js';
 import { type ProgressSink, silentProgress } from './progress.js';
@@ -45,6 +46,11 @@ export interface RunMatrixResult {
   runDir: string;
   /** The report files written. */
   files: string[];
+  /**
+   * Why reports could not be written, one line per failed reporter. The run's result stands: run.json
+   * and the other reports are written, and `record.exitCode` is the run's, whatever failed here.
+   */
+  reportErrors: string[];
 }
 
 export function newRunId(now: Date): string {
@@ -131,8 +137,35 @@ export async function runMatrix(options: RunMatrixOptions): Promise<RunMatrixRes
   record.exitCode = exitCodeFor([...finished.values()], interrupted);
   await save();
   await progress.runFinished();
-  const files = await writeReports(record, runDir, options.reporters);
-  return { record, runDir, files };
+  const { files, reportErrors } = await writeRunReports(record, runDir, options.reporters);
+  return { record, runDir, files, reportErrors };
+}
+
+/**
+ * Writes the reports one reporter at a time (charts before the html report that links them), so a
+ * reporter that fails costs only its own files and is told apart from the run's own result.
+ */
+async function writeRunReports(
+  record: RunRecord,
+  runDir: string,
+  names: readonly string[] | undefined,
+): Promise<{ files: string[]; reportErrors: string[] }> {
+  const registry = createReporterRegistry();
+  const rank = (name: string) => {
+    const i = (DEFAULT_REPORTERS as readonly string[]).indexOf(name);
+    return i === -1 ? DEFAULT_REPORTERS.length : i;
+  };
+  const ordered = [...(names ?? registry.names())].sort((a, b) => rank(a) - rank(b));
+  const files: string[] = [];
+  const reportErrors: string[] = [];
+  for (const name of ordered) {
+    try {
+      files.push(...(await writeReports(record, runDir, [name], registry)));
+    } catch (error: unknown) {
+      reportErrors.push(errorMessage(error));
+    }
+  }
+  return { files, reportErrors };
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {

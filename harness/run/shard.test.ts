@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/errors.js';
-import { formatShard, parseShard, shardCells } from './shard.js';
+import { cellIdsHash, formatShard, parseShard, shardCells, shardSlice } from './shard.js';
 
 const cells = (ids: string[]) => ids.map((id) => ({ id }));
 const ids = (list: Array<{ id: string }>) => list.map((c) => c.id);
@@ -92,5 +92,31 @@ describe('shardCells', () => {
     expect(ids(shardCells(two, { index: 1, count: 3 }))).toEqual(['a']);
     expect(ids(shardCells(two, { index: 2, count: 3 }))).toEqual(['b']);
     expect(shardCells(two, { index: 3, count: 3 })).toEqual([]);
+  });
+});
+
+describe('shardSlice', () => {
+  it('records how many cells the whole (filtered) matrix had and a hash of their ids', () => {
+    const slice = shardSlice(MATRIX, { index: 2, count: 3 });
+    expect(slice.cells).toEqual(shardCells(MATRIX, { index: 2, count: 3 }));
+    expect(slice.shard).toEqual({
+      index: 2,
+      count: 3,
+      matrixCells: MATRIX.length,
+      matrixCellIdsHash: cellIdsHash(ids(MATRIX)),
+    });
+    expect(slice.shard.matrixCellIdsHash).toMatch(/^[0-9a-f]{64}$/);
+    // every shard of one matrix records the same cell set
+    const third = shardSlice([...MATRIX].reverse(), { index: 3, count: 3 }).shard;
+    expect(third.matrixCellIdsHash).toBe(slice.shard.matrixCellIdsHash);
+  });
+
+  it('hashes the set of ids, not their order, and tells other sets apart', () => {
+    expect(cellIdsHash(['b', 'a'])).toBe(cellIdsHash(['a', 'b']));
+    expect(cellIdsHash(['a', 'b'])).not.toBe(cellIdsHash(['a']));
+    expect(cellIdsHash(['a', 'b'])).not.toBe(cellIdsHash(['a', 'c']));
+    // no separator trick makes two sets one
+    expect(cellIdsHash(['a\nb'])).not.toBe(cellIdsHash(['a', 'b']));
+    expect(cellIdsHash([])).toMatch(/^[0-9a-f]{64}$/);
   });
 });

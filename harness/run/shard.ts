@@ -6,7 +6,10 @@
  * cell of each other in size; the slices depend only on the set of ids, not on their order in the
  * matrix file. Adding a cell to the matrix may move others to another shard: every job of one CI
  * pipeline must run the same matrix (and the same --filter, which applies before sharding).
+ * `shardSlice` records in the shard how many cells the whole (filtered) matrix had and a hash of
+ * their ids, so `merge-reports` can tell a missing shard, or shards cut from different cell sets.
  */
+import { createHash } from 'node:crypto';
 import { UsageError } from '../common/errors.js';
 import type { RunShard } from '../common/run-record.js';
 
@@ -36,6 +39,35 @@ export function formatShard(shard: RunShard): string {
 function byCodeUnit(a: string, b: string): number {
   if (a < b) return -1;
   return a > b ? 1 : 0;
+}
+
+/**
+ * sha256 (hex) of a set of cell ids: of the JSON list of the ids sorted by code unit, so the same
+ * set gives the same hash on every machine whatever its order.
+ */
+export function cellIdsHash(ids: readonly string[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([...ids].sort(byCodeUnit)))
+    .digest('hex');
+}
+
+/**
+ * The cells of one shard (as `shardCells`) and the shard to record in run.json: its index and
+ * count, how many cells `cells` (the whole filtered matrix) has, and the hash of their ids.
+ */
+export function shardSlice<T extends { id: string }>(
+  cells: readonly T[],
+  shard: RunShard,
+): { cells: T[]; shard: RunShard } {
+  return {
+    cells: shardCells(cells, shard),
+    shard: {
+      index: shard.index,
+      count: shard.count,
+      matrixCells: cells.length,
+      matrixCellIdsHash: cellIdsHash(cells.map((c) => c.id)),
+    },
+  };
 }
 
 /** The cells of one shard, in their original order (the matrix's order). */

@@ -3,6 +3,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { RunContext } from '../../common/context.js';
 import { ProductError, UsageError } from '../../common/errors.js';
 import { runCommand } from '../../common/exec.js';
+import type { PlannedSteps } from '../../common/planned-steps.js';
 import { pollUntil } from '../../common/poll.js';
 import { redactDeep } from '../../common/redact.js';
 import { expandArgv, expandRecord } from '../../common/template.js';
@@ -33,6 +34,26 @@ export class ExecMethod implements Method {
     const installation = new ExecInstallation(config, endpoints, options, ctx);
     await installation.step('install', config.install, version, ctx);
     return installation;
+  }
+
+  plan(options: MethodOptions): PlannedSteps {
+    const config = options.scenario.exec;
+    if (!config)
+      throw new UsageError(`scenario ${options.scenario.name} has no "exec" section for the exec method`);
+    const { from, to } = options.cell.path;
+    const axes = Object.fromEntries(Object.entries(options.cell.axes).map(([k, v]) => [`axes.${k}`, v]));
+    const steps = (phase: string, commands: Argv[], version: string) =>
+      commands.map((command) => ({ phase, argv: expandArgv(command, { version, step: phase, ...axes }) }));
+    return {
+      env: config.env,
+      steps: [
+        ...steps('install', config.install, from),
+        { phase: 'install', note: `wait until ${options.scenario.readiness.path} answers as ${from}` },
+        ...steps('upgrade', config.upgrade, to),
+        { phase: 'upgrade', note: `wait until ${options.scenario.readiness.path} answers as ${to}` },
+        ...steps('rollback', config.rollback, from),
+      ],
+    };
   }
 }
 

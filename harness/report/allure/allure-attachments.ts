@@ -1,8 +1,10 @@
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type Attachment, ContentType } from 'allure-js-commons';
-import { errorMessage } from '../../common/errors.js';
 import type { CellRecord, RunRecord } from '../../common/run-record.js';
+import { cellDirIn, realPathInside } from '../charts/cell-dir.js';
+import { chartsErrorText } from '../charts/chart-error.js';
 import type { CellChartRenderer } from '../reporter.js';
 import { cellAttachmentUuid } from './allure-ids.js';
 
@@ -53,7 +55,7 @@ export async function cellAttachments(
       }
     } catch (error: unknown) {
       // A chart bug must not cost the cell its test result; the failure shows where the charts would be.
-      const text = `the timeline charts could not be rendered: ${errorMessage(error)}\n`;
+      const text = `${chartsErrorText(error)}\n`;
       pending.push(make('chart-error', 'charts (not rendered)', ContentType.TEXT, 'txt', text));
     }
   }
@@ -63,20 +65,22 @@ export async function cellAttachments(
 }
 
 /**
- * The cell's log, or undefined when there is none (or the record points outside the run directory).
+ * The cell's log, or undefined when there is none, or when the record or a symbolic link points
+ * outside the run directory (a run directory from elsewhere is not trusted to stay inside itself).
  * A log over `maxBytes` keeps its end, after a line saying how much was left out.
  */
 async function readCellLog(runDir: string, cell: CellRecord, maxBytes: number): Promise<Buffer | undefined> {
-  const root = resolve(runDir);
-  const path = resolve(root, cell.artifactsDir, CELL_LOG_FILE);
-  const inside = relative(root, path);
-  if (inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  const dir = cellDirIn(runDir, cell.artifactsDir);
+  if (dir === null) return undefined;
+  const path = await realPathInside(runDir, join(dir, CELL_LOG_FILE));
+  if (path === null) return undefined;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'r');
+    // The real path has no link left; O_NOFOLLOW keeps one from being put there meanwhile.
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR' || code === 'ELOOP') return undefined;
     throw error;
   }
   try {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StepResult, TestResult } from 'allure-js-commons';
@@ -241,6 +241,37 @@ describe('AllureReporter', () => {
     expect(text.endsWith(`${'x'.repeat(92)}THE END\n`)).toBe(true);
   });
 
+  it('attaches no cell.log that a symbolic link leads out of the run directory', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'allure-outside-'));
+    try {
+      await writeFile(join(outside, 'cell.log'), 'a secret from elsewhere\n');
+      const [byFile, byFolder, inside] = ['by-file', 'by-folder', 'inside'].map((id) => passedCell({ id }));
+      if (!byFile || !byFolder || !inside) throw new Error('no cells');
+      // The log itself is a link out; the cell's folder is a link out; a link to a file of the run is fine.
+      await mkdir(join(dir, byFile.artifactsDir), { recursive: true });
+      await symlink(join(outside, 'cell.log'), join(dir, byFile.artifactsDir, 'cell.log'));
+      await symlink(outside, join(dir, byFolder.artifactsDir));
+      await mkdir(join(dir, inside.artifactsDir), { recursive: true });
+      await writeFile(join(dir, 'shared.log'), "the run's own log\n");
+      await symlink(join(dir, 'shared.log'), join(dir, inside.artifactsDir, 'cell.log'));
+      const { results, resultsDir } = await writeAllure(
+        buildRunRecord({ cells: [byFile, byFolder, inside] }),
+      );
+      const logOf = (cell: CellRecord) =>
+        resultOf(results, cell).attachments.find((a) => a.name === 'cell.log');
+      expect(logOf(byFile)).toBeUndefined();
+      expect(logOf(byFolder)).toBeUndefined();
+      expect(await readFile(join(resultsDir, String(logOf(inside)?.source)), 'utf8')).toBe(
+        "the run's own log\n",
+      );
+      for (const file of await readdir(resultsDir)) {
+        expect(await readFile(join(resultsDir, file), 'utf8')).not.toContain('a secret from elsewhere');
+      }
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it('still writes the result when the chart renderer throws, saying so in an attachment', async () => {
     const broken = new AllureReporter({
       charts: () => {
@@ -249,7 +280,9 @@ describe('AllureReporter', () => {
     });
     const { results, resultsDir } = await writeAllure(buildRunRecord(), broken);
     const note = results[0]?.attachments.find((a) => a.name === 'charts (not rendered)');
-    expect(await readFile(join(resultsDir, String(note?.source)), 'utf8')).toContain('no timeline');
+    expect(await readFile(join(resultsDir, String(note?.source)), 'utf8')).toBe(
+      'charts could not be drawn: no timeline\n',
+    );
   });
 
   it('writes categories whose regexes file every failed or broken cell, and no passed one', async () => {

@@ -35,12 +35,12 @@ describe('benchReport', () => {
     expect(files).toEqual(names.map((n) => join(out, n)));
     expect((await readdir(out)).sort()).toEqual([...names].sort());
     const capacity = csvRecords(await readFile(join(out, 'capacity.csv'), 'utf8'));
-    expect(capacity.map((r) => [r.profile, r.cells, r.runs, r.baseline_p99_ms_median])).toEqual([
+    expect(capacity.map((r) => [r['axis.profile'], r.cells, r.runs, r.baseline_p99_ms_median])).toEqual([
       ['1k', '2', '2', '15'],
       ['10k', '2', '2', '15'],
     ]);
     const comparison = csvRecords(await readFile(join(out, 'comparison.csv'), 'utf8'));
-    expect(comparison.map((r) => [r.profile, r.n_p99_ms, r.n1_p99_ms, r.p99_ms_change_pct])).toEqual([
+    expect(comparison.map((r) => [r['axis.profile'], r.n_p99_ms, r.n1_p99_ms, r.p99_ms_change_pct])).toEqual([
       ['1k', '15', '30', '100'],
       ['10k', '15', '30', '100'],
     ]);

@@ -18,6 +18,8 @@ export interface ServingNumbers {
   p50: number;
   p90: number;
   p99: number;
+  /** Ok responses the percentiles were taken over (default: every request that did not fail). */
+  count?: number;
 }
 
 export interface BenchCellInit extends CellInit {
@@ -48,7 +50,7 @@ export function benchCell(init: BenchCellInit): CellRecord {
     cell.load.byPhase[phase] = { seconds, requests, achievedRate: n.rate, judged: true };
     cell.errorBudget.byPhase[phase] = { requests, failures };
     cell.latency[phase] = {
-      count: requests - failures,
+      count: n.count ?? requests - failures,
       p50Ms: n.p50,
       p90Ms: n.p90,
       p99Ms: n.p99,

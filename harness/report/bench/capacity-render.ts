@@ -1,9 +1,16 @@
 import { CELL_STATUSES } from '../../common/run-record.js';
 import { SIZE_AXIS, varyingKeys } from './axes.js';
 import { CAPACITY_METRICS, type CapacityMetric, type CapacityRow, type CapacityTable } from './capacity.js';
-import { axisLabel, sameEverywhere } from './render-common.js';
+import { axisLabel, leftOutMarkdown, sameEverywhere } from './render-common.js';
 import { csvNumber, formatAggregate } from './stats.js';
-import { type Align, csvDocument, inlineText, markdownTable } from './table-text.js';
+import {
+  type Align,
+  CSV_AXIS_PREFIX,
+  csvDocument,
+  csvText,
+  inlineText,
+  markdownTable,
+} from './table-text.js';
 
 const SECTIONS: ReadonlyArray<{ section: CapacityMetric['section']; title: string }> = [
   { section: 'throughput', title: 'Throughput' },
@@ -26,7 +33,7 @@ export function capacityMarkdown(table: CapacityTable): string[] {
   const same = sameEverywhere(table.rows[0]?.axes ?? {}, constant);
   if (same) lines.push(same, '');
   lines.push(
-    'Each number is the median over the repetitions of a cell (the same cell in several runs), with the min–max range when they differ and n=k when only k of them measured it; — when none did. The cells column counts the repetitions.',
+    'Each number is the median over the repetitions of a cell (the same cell in several runs) that passed or failed, with the min–max range when they differ and n=k when only k of them measured it; — when none did. The cells and status columns count every repetition: inconclusive, errored, interrupted and timed-out ones are in no number (listed under the tables).',
     '',
   );
   for (const { section, title } of SECTIONS) {
@@ -44,6 +51,7 @@ export function capacityMarkdown(table: CapacityTable): string[] {
     ]);
     lines.push(`## ${title}`, '', markdownTable(header, align, rows), '');
   }
+  lines.push(...leftOutMarkdown(table.leftOut));
   lines.push('### Where the numbers come from', '');
   const bySource = new Map<string, string[]>();
   for (const m of CAPACITY_METRICS) bySource.set(m.source, [...(bySource.get(m.source) ?? []), m.label]);
@@ -74,20 +82,21 @@ function statusText(row: CapacityRow): string {
 }
 
 /**
- * The capacity table as one CSV: a header row, then one row per cell group with every axis, the
- * counts (cells, runs, one column per status) and each metric as `<name>_median`, `_min`, `_max`,
- * `_n` (plain numbers; empty when not measured; `inf` for an error budget consumed without allowance).
+ * The capacity table as one CSV: a header row, then one row per cell group with every axis (as
+ * `axis.<name>`), the counts (cells, runs, one column per status: every repetition) and each metric
+ * as `<name>_median`, `_min`, `_max`, `_n` over the repetitions that passed or failed (plain
+ * numbers; empty when not measured; `inf` for an error budget consumed without allowance).
  */
 export function capacityCsv(table: CapacityTable): string {
   const header = [
-    ...table.axisKeys,
+    ...table.axisKeys.map((k) => `${CSV_AXIS_PREFIX}${k}`),
     'cells',
     'runs',
     ...CELL_STATUSES,
     ...CAPACITY_METRICS.flatMap((m) => [`${m.csv}_median`, `${m.csv}_min`, `${m.csv}_max`, `${m.csv}_n`]),
   ];
   const rows = table.rows.map((row) => [
-    ...table.axisKeys.map((k) => row.axes[k] ?? ''),
+    ...table.axisKeys.map((k) => csvText(row.axes[k] ?? '')),
     String(row.cells),
     String(row.runIds.length),
     ...CELL_STATUSES.map((s) => String(row.statuses[s])),

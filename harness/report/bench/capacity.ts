@@ -1,13 +1,20 @@
 import { CELL_STATUSES, type CellStatus, type RunRecord } from '../../common/run-record.js';
 import { axesComparator, axisKeys, groupBy, type RunCell, runCells } from './axes.js';
-import { type CellMeasures, cellMeasures, measuredAnything } from './cell-measures.js';
+import {
+  type CellMeasures,
+  cellMeasures,
+  isAggregated,
+  type LeftOutCell,
+  leftOutCells,
+} from './cell-measures.js';
 import { type Aggregate, aggregate } from './stats.js';
 
 /**
  * The capacity table: one row per distinct cell (all axes: size, from → to, strategy, platform,
  * method, rollback, custom axes), aggregated over every run given — the same cell in several runs
- * is a repetition, reported as median, min–max and n. Cells that measured nothing (errored before
- * load) count in the status counts only.
+ * is a repetition, reported as median, min–max and n. Only cells that passed or failed (and sent
+ * load) are in the numbers; the others (inconclusive, errored, interrupted, timed out) count in the
+ * status counts only, and are listed in `leftOut` with why.
  */
 export interface CapacityRow {
   axes: Record<string, string>;
@@ -23,6 +30,8 @@ export interface CapacityTable {
   /** Axis names in column order. */
   axisKeys: string[];
   rows: CapacityRow[];
+  /** Cells counted in the status columns but left out of every number, in input order. */
+  leftOut: LeftOutCell[];
 }
 
 export interface CapacityMetric {
@@ -177,7 +186,7 @@ export const CAPACITY_METRICS: readonly CapacityMetric[] = [
     'downtime_s',
     3,
     'upgrade',
-    'downtime in the upgrade window (upgrade start → settle end), worst sampler',
+    'downtime in the upgrade window (upgrade start → settle end), worst sampler; only cells that reached the upgrade',
     (m) => m.downtimeSeconds,
   ),
   metric(
@@ -227,14 +236,14 @@ export function buildCapacityTable(records: readonly RunRecord[]): CapacityTable
   const rows = groupBy(cells, keys).map((group) => capacityRow(group, keys));
   const compare = axesComparator(cells, keys);
   rows.sort((a, b) => compare(a.axes, b.axes));
-  return { axisKeys: keys, rows };
+  return { axisKeys: keys, rows, leftOut: leftOutCells(cells) };
 }
 
 function capacityRow(group: readonly RunCell[], keys: readonly string[]): CapacityRow {
   const first = (group[0] as RunCell).cell;
   const statuses = Object.fromEntries(CELL_STATUSES.map((s) => [s, 0])) as Record<CellStatus, number>;
   for (const { cell } of group) statuses[cell.status] += 1;
-  const measures = group.filter((c) => measuredAnything(c.cell)).map((c) => cellMeasures(c.cell));
+  const measures = group.filter((c) => isAggregated(c.cell)).map((c) => cellMeasures(c.cell));
   const metrics = Object.fromEntries(
     CAPACITY_METRICS.map((m) => [m.key, aggregate(measures.map(m.of))]),
   ) as Record<CapacityMetricKey, Aggregate | null>;

@@ -1,12 +1,19 @@
 import { SIZE_AXIS, varyingKeys } from './axes.js';
 import type { Comparison, ComparisonRow } from './comparison.js';
-import { axisLabel, sameEverywhere } from './render-common.js';
+import { axisLabel, leftOutMarkdown, sameEverywhere } from './render-common.js';
 import { csvNumber, fixed, formatChange } from './stats.js';
-import { type Align, csvDocument, markdownTable } from './table-text.js';
-import { SERVING_METRICS, type ServingMetricKey, type VersionSide } from './version-sides.js';
+import { type Align, CSV_AXIS_PREFIX, csvDocument, csvText, markdownTable } from './table-text.js';
+import {
+  MIN_SAMPLES_BEYOND_PERCENTILE,
+  SERVING_METRICS,
+  type ServingMetricKey,
+  type VersionSide,
+} from './version-sides.js';
 
 /** Marks a metric that got worse beyond the thresholds. */
 export const WORSE_MARK = '⚠';
+/** Follows a percentile's change that is not judged (too few responses beyond the percentile). */
+export const FEW_SAMPLES_NOTE = '(few samples)';
 
 /**
  * The N vs N+1 table in Markdown: per size (and varying context axes) and upgrade path, each metric
@@ -26,7 +33,7 @@ export function comparisonMarkdown(comparison: Comparison): string[] {
   const same = sameEverywhere(rows[0]?.context ?? {}, constant);
   if (same) lines.push(same, '');
   lines.push(
-    `Each cell reads \`N → N+1 (change)\`, medians over the cells measured; ${WORSE_MARK} marks latency up by more than ${options.latencyThresholdPercent} % or a rate down by more than ${options.throughputThresholdPercent} %.`,
+    `Each cell reads \`N → N+1 (change)\`, medians over the cells measured; ${WORSE_MARK} marks latency up by more than ${options.latencyThresholdPercent} % or a rate down by more than ${options.throughputThresholdPercent} %. A percentile's change is judged only when both sides took it over at least ${MIN_SAMPLES_BEYOND_PERCENTILE} responses beyond it (p99: 1,000 ok responses, p90: 100, p50: 20, in every cell behind the median); otherwise it reads ${FEW_SAMPLES_NOTE} and is never marked.`,
     '',
   );
   const header = [
@@ -48,24 +55,26 @@ export function comparisonMarkdown(comparison: Comparison): string[] {
     ...SERVING_METRICS.map((m) => changeCell(row, m.key, m.decimals)),
   ]);
   lines.push(markdownTable(header, align, body), '');
+  lines.push(...leftOutMarkdown(comparison.leftOut));
   lines.push(
     '### Where the numbers come from',
     '',
+    '- Only cells that passed or failed: inconclusive, errored, interrupted and timed-out cells are in no number.',
     '- **N**: the baseline phase of the cells upgrading from N (N installed and serving, before the upgrade), at the same size, platform and method; any target version and strategy.',
-    '- **N+1**: the settle phase of the cells upgrading N → N+1 whose upgrade passed and whose settle phase was answered by N+1 (after the upgrade, before any rollback); when there are none, the baseline phase of cells upgrading from N+1.',
+    '- **N+1**: likewise the baseline phase of the cells upgrading from N+1, so both sides are a steady state. Only when the runs have no such cell, the settle phase of the cells upgrading N → N+1 whose upgrade passed and whose settle phase was answered by N+1, marked *(fallback)*: just after the upgrade (caches cold, new instances young), before any rollback, so not quite a steady state.',
     '- **req/s**: requests that started in the phase per second of the phase under load; **ok req/s**: those that did not fail. Under an open-model load both follow the offered rate unless the service drops or fails requests.',
     '- **p50/p90/p99 ms**: latency of the ok responses that started in the phase, from their intended start.',
   );
   return lines;
 }
 
-/** `baseline, 3 cells` / `settle of 1.0.0 → 1.1.0, 2 cells` / `baseline of 1.1.0 → …`. */
+/** `baseline, 3 cells` / `baseline of cells from 1.1.0, 2 cells` / `settle after 1.0.0 → 1.1.0 (fallback), 2 cells`. */
 function sideText(side: VersionSide | null, from: string, which: 'from' | 'to'): string {
   if (!side) return '—';
   const cells = `${side.cells} cell${side.cells === 1 ? '' : 's'}`;
   if (which === 'from') return `baseline, ${cells}`;
   return side.measuredIn === 'settle'
-    ? `settle after ${from} → ${side.version}, ${cells}`
+    ? `settle after ${from} → ${side.version} (fallback), ${cells}`
     : `baseline of cells from ${side.version}, ${cells}`;
 }
 
@@ -76,17 +85,20 @@ function changeCell(row: ComparisonRow, key: ServingMetricKey, decimals: number)
   const text = (v: number | null) => (v === null ? '—' : fixed(v, decimals));
   const change = row.changes[key];
   const mark = row.worse.includes(key) ? ` ${WORSE_MARK}` : '';
-  return `${text(before)} → ${text(after)}${change === null ? '' : ` (${formatChange(change)}${mark})`}`;
+  const few = row.fewSamples.includes(key) ? ` ${FEW_SAMPLES_NOTE}` : '';
+  return `${text(before)} → ${text(after)}${change === null ? '' : ` (${formatChange(change)}${mark})${few}`}`;
 }
 
 /**
- * The comparison as one CSV: context axes, `n_version`, `n1_version`, where and over how many cells
- * each side was measured, then per metric `n_<name>`, `n1_<name>` (medians) and `<name>_change_pct`,
- * and `worse`: the metrics beyond the thresholds, separated by `;`.
+ * The comparison as one CSV: context axes (as `axis.<name>`), `n_version`, `n1_version`, where and
+ * over how many cells each side was measured, then per metric `n_<name>`, `n1_<name>` (medians)
+ * and `<name>_change_pct`, `worse`: the metrics beyond the thresholds, and `few_samples`: the
+ * percentiles not judged for want of samples (both separated by `;`).
  */
 export function comparisonCsv(comparison: Comparison): string {
+  const csvName = (k: ServingMetricKey) => SERVING_METRICS.find((m) => m.key === k)?.csv ?? k;
   const header = [
-    ...comparison.contextKeys,
+    ...comparison.contextKeys.map((k) => `${CSV_AXIS_PREFIX}${k}`),
     'n_version',
     'n1_version',
     'n_measured_in',
@@ -95,11 +107,12 @@ export function comparisonCsv(comparison: Comparison): string {
     'n1_cells',
     ...SERVING_METRICS.flatMap((m) => [`n_${m.csv}`, `n1_${m.csv}`, `${m.csv}_change_pct`]),
     'worse',
+    'few_samples',
   ];
   const rows = comparison.rows.map((row) => [
-    ...comparison.contextKeys.map((k) => row.context[k] ?? ''),
-    row.from,
-    row.to,
+    ...comparison.contextKeys.map((k) => csvText(row.context[k] ?? '')),
+    csvText(row.from),
+    csvText(row.to),
     row.n?.measuredIn ?? '',
     String(row.n?.cells ?? 0),
     row.next?.measuredIn ?? '',
@@ -109,7 +122,8 @@ export function comparisonCsv(comparison: Comparison): string {
       csvNumber(row.next?.metrics[m.key]?.median, m.decimals + 2),
       csvNumber(row.changes[m.key], 2),
     ]),
-    row.worse.map((k) => SERVING_METRICS.find((m) => m.key === k)?.csv ?? k).join(';'),
+    row.worse.map(csvName).join(';'),
+    row.fewSamples.map(csvName).join(';'),
   ]);
   return csvDocument(header, rows);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRunRecord } from '../../testing/run-record-builder.js';
+import { buildRunRecord, inconclusiveCell } from '../../testing/run-record-builder.js';
 import { svgToPng } from '../charts/svg-to-png.js';
 import { benchCell } from './bench-test-cells.js';
 import { buildCapacityTable } from './capacity.js';
@@ -46,6 +46,36 @@ describe('benchPlots', () => {
     expect(downtime).toContain('>1.0.0 → 1.1.0<');
     expect(downtime).toContain('>2.50<');
     expect(throughput).toContain('>100.0<');
+  });
+
+  it('plots only cells that passed or failed, and each version by the comparison table’s rule', () => {
+    const passed = benchCell({
+      axes: { profile: '1k' },
+      baseline: { rate: 100, p50: 4, p90: 8, p99: 20.5 },
+      settle: { rate: 100, p50: 4, p90: 8, p99: 61.5 },
+      downtimeSeconds: 0.25,
+    });
+    const inconclusive = benchCell({
+      base: inconclusiveCell,
+      axes: { profile: '1k' },
+      baseline: { rate: 100, p50: 900, p90: 1500, p99: 1999.5 },
+      downtimeSeconds: 7.75,
+    });
+    // 1.1.0 from its own baseline, not from the settle after 1.0.0 → 1.1.0 (61.5)
+    const fromNext = benchCell({
+      axes: { profile: '1k', from: '1.1.0', to: '1.2.0' },
+      baseline: { rate: 100, p50: 4, p90: 8, p99: 22.5 },
+    });
+    const runs = [buildRunRecord({ cells: [passed, inconclusive, fromNext] })];
+    const [latency, downtime] = benchPlots(runs, buildCapacityTable(runs)).map((p) => p.svg);
+    expect(latency).toContain('>20.5<');
+    expect(latency).toContain('>22.5<');
+    expect(latency).not.toContain('>1999.5<');
+    expect(latency).not.toContain('>61.5<');
+    // the median of 20.5 and 1999.5 would be 1010.0
+    expect(latency).not.toContain('>1010.0<');
+    expect(downtime).toContain('>0.25<');
+    expect(downtime).not.toContain('>4.00<');
   });
 
   it('renders the same bytes every time, whatever was rendered before', () => {

@@ -3,10 +3,10 @@ import type { RunRecord } from '../../common/run-record.js';
 import { cleanSvg } from '../charts/render-cell-charts.js';
 import { axisKeys, groupBy, keyOf, type RunCell, runCells, SIZE_AXIS, varyingKeys } from './axes.js';
 import type { CapacityTable } from './capacity.js';
-import { measuredAnything } from './cell-measures.js';
+import { isAggregated } from './cell-measures.js';
 import { orderSizes, sortVersions } from './order.js';
 import { fixed } from './stats.js';
-import { baselineSide, type ServingMetricKey, settleSide } from './version-sides.js';
+import { type ServingMetricKey, servingSide } from './version-sides.js';
 
 /** One publication plot: a self-contained SVG document (no script, no external reference). */
 export interface BenchPlot {
@@ -27,7 +27,7 @@ const HEIGHT = 480;
 const FONT = 'DejaVu Sans, Liberation Sans, Arial, sans-serif';
 const UPGRADE_AXES = ['from', 'to', 'strategy', 'rollback'];
 const SERVING_SOURCE =
-  'each version in the baseline of cells upgrading from it, else in the settle phase after upgrading to it; medians';
+  'each version in the baseline of cells from it, else the settle after upgrading to it; medians of passed/failed cells';
 
 /**
  * The three plots of the bench report, as bar charts by size: p99 latency per version, ok
@@ -35,7 +35,7 @@ const SERVING_SOURCE =
  * upgrade path (median over repetitions, from the capacity table).
  */
 export function benchPlots(records: readonly RunRecord[], capacity: CapacityTable): BenchPlot[] {
-  const cells = runCells(records).filter((c) => measuredAnything(c.cell));
+  const cells = runCells(records).filter((c) => isAggregated(c.cell));
   const sizes = orderSizes(cells.map((c) => c.cell.axes[SIZE_AXIS] ?? ''));
   return [
     barPlot({
@@ -51,7 +51,7 @@ export function benchPlots(records: readonly RunRecord[], capacity: CapacityTabl
       name: 'downtime-by-size',
       title: 'Upgrade downtime by size',
       subtitle:
-        'downtime in the upgrade window (upgrade start → settle end), worst sampler; median over repetitions',
+        'downtime in the upgrade window (upgrade start → settle end), worst sampler; median over passed/failed repetitions',
       yName: 'downtime s',
       decimals: 2,
       sizes,
@@ -89,7 +89,8 @@ function servingSeries(
     for (const version of versions.filter((v) => v !== '')) {
       const values = sizes.map((size) => {
         const here = group.filter((c) => (c.cell.axes[SIZE_AXIS] ?? '') === size);
-        const side = baselineSide(here, version) ?? settleSide(here, version);
+        // the same rule as the comparison table (servingSide)
+        const side = servingSide(here, version);
         return side?.metrics[key]?.median ?? null;
       });
       if (values.some((v) => v !== null))

@@ -1,5 +1,6 @@
 import type { RunRecord } from '../../common/run-record.js';
 import { SIZE_AXIS } from './axes.js';
+import type { LeftOutCell } from './cell-measures.js';
 import { inlineText } from './table-text.js';
 
 /** Column heading of an axis in the Markdown tables. */
@@ -33,4 +34,27 @@ export function sameEverywhere(
 /** Title part naming the scenarios compared: `reference-app`, `a, b`. */
 export function scenarioNames(records: readonly RunRecord[]): string {
   return [...new Set(records.map((r) => r.scenario.name))].join(', ') || 'no runs';
+}
+
+/** Left-out cells listed one by one up to this many; the rest are counted. */
+const LEFT_OUT_LISTED = 30;
+
+/**
+ * Which cells are in no number and why (they still count in the status column), or nothing when
+ * every cell is in the numbers.
+ */
+export function leftOutMarkdown(leftOut: readonly LeftOutCell[]): string[] {
+  if (leftOut.length === 0) return [];
+  const lines = [
+    '### Left out of the numbers',
+    '',
+    `Only cells that passed or failed are in the medians; ${leftOut.length} cell${leftOut.length === 1 ? ' is' : 's are'} counted in the status column only:`,
+    '',
+  ];
+  for (const c of leftOut.slice(0, LEFT_OUT_LISTED)) {
+    lines.push(inlineText(`- ${c.cellId} (run ${c.runId}): ${c.why}`));
+  }
+  if (leftOut.length > LEFT_OUT_LISTED) lines.push(`- and ${leftOut.length - LEFT_OUT_LISTED} more`);
+  lines.push('');
+  return lines;
 }

@@ -35,6 +35,18 @@ export function csvDocument(header: readonly string[], rows: readonly string[][]
   return [header, ...rows].map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
 }
 
+/**
+ * A CSV field holding text (an axis value, a version): one that a spreadsheet would read as a
+ * formula (it starts with `=`, `+`, `-`, `@`, a tab or a CR) gets a leading `'`, so opening the
+ * file runs nothing (OWASP "CSV injection"). Numbers are written with csvNumber, never through this.
+ */
+export function csvText(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** Column-name prefix of an axis in the CSVs, so an axis named like a fixed column (`cells`) cannot clash. */
+export const CSV_AXIS_PREFIX = 'axis.';
+
 export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

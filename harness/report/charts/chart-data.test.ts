@@ -71,6 +71,17 @@ describe('chart data', () => {
     expect(data?.p99Ms).toEqual([20, 900, 20, 20, 20]);
   });
 
+  it('divides the last, narrower merged step by its own width: a steady rate stays steady', () => {
+    // 601 buckets into steps of 2: the last step holds one bucket.
+    const buckets = Array.from({ length: 601 }, (_, k) => bucket(k, { total: 9, byOutcome: { ok: 9 } }));
+    const data = chartData(cellWith(buckets));
+    expect(data?.stepMs).toBe(200);
+    expect(data?.bucketMs).toBe(100);
+    const ok = data?.rateByOutcome.find((r) => r.outcome === 'ok')?.values ?? [];
+    expect(ok).toHaveLength(301);
+    expect(new Set(ok)).toEqual(new Set([90]));
+  });
+
   it('keeps unknown versions last and shows no share where nothing was ok', () => {
     const data = chartData(
       cellWith([

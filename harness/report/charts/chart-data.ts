@@ -4,8 +4,9 @@ import { OUTCOMES, type Outcome } from '../../common/sample.js';
 /**
  * The numbers a cell's charts plot, read off its timeline (never recomputed from samples). Times are
  * seconds from the cell's start. Long timelines are shown in wider steps so a chart stays a few
- * hundred points per series: rates stay exact (counts over the wider step), latencies show the worst
- * 100 ms bucket of each step, version shares are counted over the step.
+ * hundred points per series: rates stay exact (counts over the buckets the step really holds; the
+ * last step may hold fewer), latencies show the worst bucket of each step, version shares are counted
+ * over the step.
  */
 export interface ChartData {
   /** Seconds from cell start covered by the x axis (whole seconds around the data). */
@@ -13,7 +14,9 @@ export interface ChartData {
   toSeconds: number;
   /** End of the last bucket, seconds from cell start. */
   dataEndSeconds: number;
-  /** Width of one plotted step. */
+  /** Width of one bucket of the record's timeline. */
+  bucketMs: number;
+  /** Width of one plotted step (a whole number of buckets; the last step may be narrower). */
   stepMs: number;
   /** Start of each step, seconds from cell start. */
   x: number[];
@@ -66,9 +69,10 @@ export function chartData(cell: CellRecord, maxPoints = MAX_POINTS): ChartData |
     fromSeconds,
     toSeconds,
     dataEndSeconds,
+    bucketMs: timeline.bucketMs,
     stepMs,
     x: steps.map((s) => seconds(s.t)),
-    rateByOutcome: ratesByOutcome(steps, stepMs),
+    rateByOutcome: ratesByOutcome(steps, timeline.bucketMs),
     p50Ms: steps.map((s) => s.p50Ms),
     p99Ms: steps.map((s) => s.p99Ms),
     versionShare: versionShares(steps),
@@ -79,6 +83,8 @@ export function chartData(cell: CellRecord, maxPoints = MAX_POINTS): ChartData |
 
 interface Step {
   t: number;
+  /** Buckets merged into the step. */
+  buckets: number;
   byOutcome: Partial<Record<Outcome, number>>;
   byVersion: Record<string, number>;
   p50Ms: number | null;
@@ -91,6 +97,7 @@ function mergeBuckets(timeline: CellTimeline, factor: number): Step[] {
     const group = timeline.buckets.slice(i, i + factor);
     steps.push({
       t: group[0]?.t ?? timeline.startedAt + i * timeline.bucketMs,
+      buckets: group.length,
       byOutcome: sumRecords(group.map((b) => b.byOutcome)),
       byVersion: sumRecords(group.map((b) => b.byVersion)),
       p50Ms: worst(group, 'p50Ms'),
@@ -100,11 +107,12 @@ function mergeBuckets(timeline: CellTimeline, factor: number): Step[] {
   return steps;
 }
 
-function ratesByOutcome(steps: Step[], stepMs: number): ChartData['rateByOutcome'] {
+/** Requests per second of each step: its count over the time its own buckets cover. */
+function ratesByOutcome(steps: Step[], bucketMs: number): ChartData['rateByOutcome'] {
   const present = OUTCOMES.filter((o) => o === 'ok' || steps.some((s) => (s.byOutcome[o] ?? 0) > 0));
   return present.map((outcome) => ({
     outcome,
-    values: steps.map((s) => round(((s.byOutcome[outcome] ?? 0) * 1000) / stepMs, 3)),
+    values: steps.map((s) => round(((s.byOutcome[outcome] ?? 0) * 1000) / (bucketMs * s.buckets), 3)),
   }));
 }
 

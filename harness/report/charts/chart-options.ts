@@ -36,6 +36,12 @@ const PHASE_COLORS: Record<string, string> = {
 const OTHER_PHASE_COLOR = '#f3f3f3';
 const DOWNTIME_COLOR = 'rgba(220,38,38,0.22)';
 const DOWNTIME_LEGEND_COLOR = '#dc2626';
+/**
+ * Under the subtitle of a chart with downtime: the red band is not the cell's downtime figure, and
+ * a reader comparing the two must know why they differ.
+ */
+export const DOWNTIME_NOTE =
+  "red: downtime seen by any sampler in any phase, rollback included (the cell's downtime figure is the worst sampler from upgrade start to settle end)";
 /** Phase bands narrower than this share of the axis go unlabelled (the label would not fit). */
 const MIN_LABELLED_BAND_SHARE = 0.05;
 
@@ -63,7 +69,8 @@ export function latencyOption(data: ChartData, subtitle: string): Option {
     stepSeries('p50', '#5470c6', stepPoints(data, data.p50Ms.map(positive))),
     stepSeries('p99', '#ee6666', stepPoints(data, data.p99Ms.map(positive))),
   ];
-  const merged = data.stepMs > 100 ? `, worst 100 ms bucket per ${data.stepMs} ms` : '';
+  const merged =
+    data.stepMs > data.bucketMs ? `, worst ${data.bucketMs} ms bucket per ${data.stepMs} ms` : '';
   return base(data, {
     title: 'Latency of ok responses',
     subtitle: `${subtitle} (from intended start${merged})`,
@@ -114,7 +121,7 @@ function base(data: ChartData, init: BaseInit): Option {
     textStyle: { fontFamily: FONT_FAMILY },
     title: {
       text: init.title,
-      subtext: init.subtitle,
+      subtext: hasDowntime ? `${init.subtitle}\n${DOWNTIME_NOTE}` : init.subtitle,
       left: 12,
       top: 6,
       textStyle: { fontSize: 15, fontFamily: FONT_FAMILY },
@@ -129,7 +136,7 @@ function base(data: ChartData, init: BaseInit): Option {
       itemHeight: 10,
       textStyle: { fontSize: 11 },
     },
-    grid: { left: 64, right: 24, top: 80, bottom: 46 },
+    grid: { left: 64, right: 24, top: hasDowntime ? 90 : 80, bottom: 46 },
     xAxis: {
       type: 'value',
       min: data.fromSeconds,

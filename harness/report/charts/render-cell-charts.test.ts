@@ -89,6 +89,16 @@ describe('renderCellCharts', () => {
     expect(ids.size).toBeGreaterThan(0);
   });
 
+  it('draws versions and ids whose wording looks like markup (they are text, not markup)', () => {
+    const cell = passedCell({ id: 'cell onprem=1 url(x)' });
+    for (const bucket of cell.timeline?.buckets ?? []) {
+      const [first = 0, second = 0] = Object.values(bucket.byVersion);
+      bucket.byVersion = { 'curl(7) build': first, '2.0 onprem=1': second };
+    }
+    const svg = chart(cell, 'version-share');
+    expect(texts(svg)).toEqual(expect.arrayContaining(['curl(7) build', '2.0 onprem=1']));
+  });
+
   it('escapes text from the record', () => {
     const cell = passedCell({ id: 'evil<script>alert(1)</script>&"' });
     const svg = chart(cell, 'rate-by-outcome');

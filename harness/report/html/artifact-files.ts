@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { CellRecord } from '../../common/run-record.js';
-import { cellDirIn } from '../charts/cell-dir.js';
+import { cellDirIn, realPathInside } from '../charts/cell-dir.js';
 import type { ArtifactFile } from './cell-details.js';
 
 /** Enough for every log of a cell; a runaway folder must not make the page huge. */
@@ -11,16 +11,16 @@ const MAX_DEPTH = 4;
 
 /**
  * The regular files under a cell's artifacts folder, relative to the run directory: `cell.log`
- * first, then by path. Symbolic links are not followed; a folder outside the run directory is
- * never read.
+ * first, then by path. Symbolic links inside it are skipped (neither listed nor followed), and a
+ * folder that is, or leads through a link to, somewhere outside the run directory is never read.
  */
 export async function listArtifactFiles(runDir: string, cell: CellRecord): Promise<ArtifactFile[]> {
   const root = cellDirIn(runDir, cell.artifactsDir);
-  if (root === null) return [];
+  if (root === null || (await realPathInside(runDir, root)) === null) return [];
   const files: ArtifactFile[] = [];
   await walk(root, 0, async (path) => {
     const stat = await lstat(path);
-    files.push({ path: relative(runDir, path).split(sep).join('/'), bytes: stat.size });
+    if (stat.isFile()) files.push({ path: relative(runDir, path).split(sep).join('/'), bytes: stat.size });
   });
   const cellLog = (f: ArtifactFile) => (f.path.endsWith('/cell.log') ? 0 : 1);
   return files
@@ -39,6 +39,7 @@ async function walk(dir: string, depth: number, onFile: (path: string) => Promis
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
     if (entry.isFile() && !entry.name.endsWith('.tmp')) await onFile(path);
     else if (entry.isDirectory() && depth < MAX_DEPTH) await walk(path, depth + 1, onFile);
   }

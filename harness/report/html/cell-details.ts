@@ -1,6 +1,14 @@
 import type { CellRecord, Check } from '../../common/run-record.js';
-import { formatCount, formatPercent, formatSeconds } from '../format.js';
-import { escapeHtml, formatBytes, formatNumber, formatOffset, relativeHref } from './html-text.js';
+import { formatPercent } from '../format.js';
+import {
+  countText,
+  escapeHtml,
+  formatBytes,
+  formatNumber,
+  formatOffset,
+  relativeHref,
+  secondsText,
+} from './html-text.js';
 
 /** A file of the run that exists on disk, relative to the run directory (`/`-separated). */
 export interface ArtifactFile {
@@ -28,7 +36,7 @@ export function loadLine(cell: CellRecord): string {
   const { load } = cell;
   const parts = [
     `achieved ${formatNumber(load.achievedRate)} of ${formatNumber(load.targetRate)} req/s`,
-    `${formatCount(load.sent)} sent of ${formatCount(load.scheduled)} scheduled, ${formatCount(load.dropped)} dropped`,
+    `${countText(load.sent)} sent of ${countText(load.scheduled)} scheduled, ${countText(load.dropped)} dropped`,
     `schedule lag p99 ${formatNumber(load.scheduleLagP99Ms)} ms`,
   ];
   if (load.process) {
@@ -42,7 +50,7 @@ export function loadLine(cell: CellRecord): string {
   if (byPhase.length > 0) {
     const items = byPhase.map(([phase, rate]) => {
       const judged = rate.judged ? '' : ' (too short to judge)';
-      return `<li>${escapeHtml(`${phase}: ${formatNumber(rate.achievedRate)} req/s over ${formatSeconds(rate.seconds, 1)} s, ${formatCount(rate.requests)} requests${judged}`)}</li>`;
+      return `<li>${escapeHtml(`${phase}: ${formatNumber(rate.achievedRate)} req/s over ${secondsText(rate.seconds, 1)} s, ${countText(rate.requests)} requests${judged}`)}</li>`;
     });
     lines.push(
       `<details><summary>achieved rate per phase</summary><ul class="plain">${items.join('')}</ul></details>`,
@@ -54,11 +62,11 @@ export function loadLine(cell: CellRecord): string {
 export function rollbackLine(cell: CellRecord): string {
   const { rollback } = cell;
   if (!rollback.attempted) return '';
-  const took = rollback.seconds === null ? '' : ` in ${formatSeconds(rollback.seconds, 1)} s`;
+  const took = rollback.seconds === null ? '' : ` in ${secondsText(rollback.seconds, 1)} s`;
   const result =
     rollback.succeeded === true ? 'succeeded' : rollback.succeeded === false ? 'failed' : 'result unknown';
   const down =
-    rollback.downtimeSeconds === undefined ? '' : `, downtime ${formatSeconds(rollback.downtimeSeconds)} s`;
+    rollback.downtimeSeconds === undefined ? '' : `, downtime ${secondsText(rollback.downtimeSeconds)} s`;
   const reason = rollback.reason ? `: ${rollback.reason}` : '';
   return `<p><b>Rollback</b> ${escapeHtml(`${result}${took}${down}${reason}`)}</p>`;
 }
@@ -66,10 +74,10 @@ export function rollbackLine(cell: CellRecord): string {
 export function dataIntegrityLine(cell: CellRecord): string {
   const d = cell.dataIntegrity;
   if (d.acknowledged === 0 && d.lost === 0) return '';
-  const unverified = d.unverified > 0 ? `, ${formatCount(d.unverified)} unverified` : '';
+  const unverified = d.unverified > 0 ? `, ${countText(d.unverified)} unverified` : '';
   const keys = d.lostKeys.length > 0 ? ` — lost keys: ${d.lostKeys.slice(0, 20).join(', ')}` : '';
   const more = d.lostKeys.length > 20 ? ` and ${d.lostKeys.length - 20} more` : '';
-  return `<p><b>Writes</b> ${escapeHtml(`${formatCount(d.verified)} of ${formatCount(d.acknowledged)} acknowledged read back, ${formatCount(d.lost)} lost${unverified}${keys}${more}`)}</p>`;
+  return `<p><b>Writes</b> ${escapeHtml(`${countText(d.verified)} of ${countText(d.acknowledged)} acknowledged read back, ${countText(d.lost)} lost${unverified}${keys}${more}`)}</p>`;
 }
 
 export function downtimeDetails(cell: CellRecord): string {
@@ -81,12 +89,12 @@ export function downtimeDetails(cell: CellRecord): string {
     return (
       `<tr><td>${escapeHtml(d.sampler)}</td><td>${escapeHtml(d.phase ?? '')}</td>` +
       `<td class="num">${escapeHtml(formatOffset(d.startedAt, cell.startedAt))}</td>` +
-      `<td class="num">${formatSeconds(d.seconds)}</td><td class="num">${formatCount(d.failedSamples)}</td>` +
+      `<td class="num">${escapeHtml(secondsText(d.seconds))}</td><td class="num">${escapeHtml(countText(d.failedSamples))}</td>` +
       `<td>${escapeHtml(classes)}</td></tr>`
     );
   });
   return [
-    `<details><summary>${cell.downtime.length} downtime interval${cell.downtime.length === 1 ? '' : 's'} (per sampler)</summary>`,
+    `<details><summary>${escapeHtml(String(cell.downtime.length))} downtime interval${cell.downtime.length === 1 ? '' : 's'} (per sampler)</summary>`,
     '<div class="table-wrap"><table>',
     '<thead><tr><th>sampler</th><th>phase</th><th class="num">from cell start</th><th class="num">seconds</th><th class="num">failed</th><th>failures</th></tr></thead>',
     `<tbody>${rows.join('\n')}</tbody></table></div></details>`,
@@ -99,11 +107,11 @@ export function phasesDetails(cell: CellRecord): string {
     (p) =>
       `<tr><td>${escapeHtml(p.name)}${p.detail ? ` <span class="muted">${escapeHtml(p.detail)}</span>` : ''}</td>` +
       `<td>${escapeHtml(p.status)}</td><td class="num">${escapeHtml(formatOffset(p.startedAt, cell.startedAt))}</td>` +
-      `<td class="num">${formatSeconds((p.endedAt - p.startedAt) / 1000, 1)}</td>` +
+      `<td class="num">${escapeHtml(secondsText((p.endedAt - p.startedAt) / 1000, 1))}</td>` +
       `<td class="msg">${escapeHtml(p.error ?? '')}</td></tr>`,
   );
   return [
-    `<details><summary>${cell.phases.length} phases</summary>`,
+    `<details><summary>${escapeHtml(String(cell.phases.length))} phases</summary>`,
     '<div class="table-wrap"><table>',
     '<thead><tr><th>phase</th><th>status</th><th class="num">from cell start</th><th class="num">seconds</th><th>error</th></tr></thead>',
     `<tbody>${rows.join('\n')}</tbody></table></div></details>`,
@@ -116,7 +124,7 @@ export function eventsDetails(cell: CellRecord): string {
     (e) =>
       `<li><span class="mono">${escapeHtml(formatOffset(e.at, cell.startedAt))}</span> ${escapeHtml(e.kind)}: ${escapeHtml(e.message)}</li>`,
   );
-  return `<details><summary>${cell.events.length} event${cell.events.length === 1 ? '' : 's'}</summary><ul class="plain">${items.join('')}</ul></details>`;
+  return `<details><summary>${escapeHtml(String(cell.events.length))} event${cell.events.length === 1 ? '' : 's'}</summary><ul class="plain">${items.join('')}</ul></details>`;
 }
 
 export function notesList(cell: CellRecord): string {

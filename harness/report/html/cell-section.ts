@@ -24,6 +24,8 @@ export interface CellView {
   index: number;
   charts: readonly CellChart[];
   files: readonly ArtifactFile[];
+  /** Why the charts could not be drawn (said where they would be). */
+  chartsError?: string;
 }
 
 export function renderCellSection(view: CellView): string {
@@ -44,7 +46,7 @@ export function renderCellSection(view: CellView): string {
   }
   if (passing.length > 0) {
     parts.push(
-      `<details><summary>${passing.length} passing check${passing.length === 1 ? '' : 's'}</summary>`,
+      `<details><summary>${escapeHtml(String(passing.length))} passing check${passing.length === 1 ? '' : 's'}</summary>`,
       checksTable(passing),
       '</details>',
     );
@@ -82,13 +84,28 @@ function problemLine(cell: CellRecord, judged: boolean): string {
 }
 
 function chartsBlock(view: CellView): string {
-  if (view.charts.length === 0) return '<p class="muted">No timeline: nothing was measured in this cell.</p>';
+  const { cell } = view;
+  if (view.chartsError !== undefined) {
+    return `<h3>Timeline</h3><p class="error">${escapeHtml(view.chartsError)}</p>`;
+  }
+  if (view.charts.length === 0) {
+    const hasTimeline = (cell.timeline?.buckets.length ?? 0) > 0;
+    return !hasTimeline && cell.requests.total > 0
+      ? '<p class="muted">No timeline in this record: it counts requests but keeps no timeline to draw (records written by older versions have none).</p>'
+      : '<p class="muted">No timeline: nothing was measured in this cell.</p>';
+  }
   const figures = view.charts.map(
     (c) =>
       `<figure class="chart" data-chart="${escapeHtml(c.name)}">${c.svg}${chartFileLinks(view, c.name)}</figure>`,
   );
-  return `<h3>Timeline</h3><div class="charts">\n${figures.join('\n')}\n</div>`;
+  const downtime = cell.downtime.length > 0 ? `<p class="muted">${escapeHtml(DOWNTIME_BAND_NOTE)}</p>` : '';
+  return `<h3>Timeline</h3>${downtime}<div class="charts">\n${figures.join('\n')}\n</div>`;
 }
+
+/** The red band and the downtime figure measure different things; the page says how. */
+const DOWNTIME_BAND_NOTE =
+  'Red in the charts: time when any sampler saw downtime, in any phase (rollback included). ' +
+  'The downtime figure of the cell is the worst single sampler from the start of the upgrade to the end of settle.';
 
 /** Links to the chart's PNG and SVG files when the charts reporter wrote them. */
 function chartFileLinks(view: CellView, name: string): string {

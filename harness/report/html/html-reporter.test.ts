@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CellRecord } from '../../common/run-record.js';
-import { buildRunRecord, passedCell, realisticRunRecord } from '../../testing/run-record-builder.js';
+import {
+  buildRunRecord,
+  downtimeFailedCell,
+  erroredCell,
+  inconclusiveCell,
+  passedCell,
+  realisticRunRecord,
+} from '../../testing/run-record-builder.js';
 import type { CellChartRenderer } from '../reporter.js';
 import { HtmlReporter } from './html-reporter.js';
 import { escapeHtml } from './html-text.js';
@@ -122,6 +129,51 @@ describe('HtmlReporter', () => {
     const measured = record.cells.filter((c) => c.timeline).length;
     expect(html.match(/<figure class="chart"/g)).toHaveLength(measured);
     expect(html).toContain('No timeline: nothing was measured in this cell.');
+  });
+
+  it("says where the charts would be when a cell's charts cannot be drawn, and draws the other cells", async () => {
+    const renderer: CellChartRenderer = (cell, record) => {
+      if (cell.id === 'broken') throw new Error('chart SVG is not self-contained: it has a script');
+      return stubCharts(cell, record);
+    };
+    const cells = [passedCell({ id: 'broken' }), passedCell({ id: 'fine' })];
+    const { html } = await render(cells, renderer);
+    const sections = html.split('<section class="cell"').slice(1);
+    const [broken, fine] = cells.map((c) => sections.find((s) => s.includes(`>${c.id}</span>`)) ?? '');
+    expect(broken).toContain(
+      '<p class="error">charts could not be drawn: chart SVG is not self-contained: it has a script</p>',
+    );
+    expect(broken).not.toContain('<figure');
+    expect(fine).toContain('<figure class="chart"');
+  });
+
+  it('tells a record without a timeline from a cell that measured nothing', async () => {
+    const older = passedCell({ id: 'older-record' });
+    delete older.timeline;
+    const { html } = await render([older, erroredCell()]);
+    expect(html).toContain('No timeline in this record');
+    expect(html).toContain('No timeline: nothing was measured in this cell.');
+  });
+
+  it('says under the charts what the red band is, for a cell with downtime', async () => {
+    const { html } = await render([downtimeFailedCell(), passedCell()]);
+    const note = 'Red in the charts: time when any sampler saw downtime, in any phase (rollback included).';
+    expect(html.split(note)).toHaveLength(2);
+  });
+
+  it('gives the reason under the badge of every cell that did not pass, long errors shortened', async () => {
+    const long = `platform "local" could not start: ${'x'.repeat(300)} (the end)`;
+    const errored = erroredCell({ id: 'errored' });
+    errored.reason = long;
+    const { html } = await render([errored, inconclusiveCell({ id: 'inconclusive' }), passedCell()]);
+    const rows = [...html.matchAll(/<tr data-order[^>]*>(.*?)<\/tr>/g)].map((m) => m[1] ?? '');
+    const row = (id: string) => rows.find((r) => r.includes(`>${id}</a>`)) ?? '';
+    expect(row('errored')).toMatch(
+      /<span class="reason" title="[^"]*\(the end\)">platform &quot;local&quot; could not start: x+…<\/span>/,
+    );
+    expect(row('errored')).not.toMatch(/>[^<]*\(the end\)/);
+    expect(row('inconclusive')).toContain('<span class="reason">load</span>');
+    expect(rows.filter((r) => r.includes('class="reason"'))).toHaveLength(2);
   });
 
   it('shows failing checks with value and limit, passing ones collapsed, and the load self-check', async () => {

@@ -28,7 +28,7 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", 
 }
 .s-passed { color: var(--ok); background: var(--ok-bg); }
 .s-failed { color: var(--bad); background: var(--bad-bg); }
-.s-errored, .s-timedout, .s-inconclusive, .s-interrupted { color: var(--warn); background: var(--warn-bg); }
+.s-errored, .s-timedout, .s-inconclusive, .s-interrupted, .s-unknown { color: var(--warn); background: var(--warn-bg); }
 .unexpected { color: var(--bad); font-weight: 600; }
 .expected-ok { color: var(--ok); }
 .table-wrap { overflow-x: auto; }

@@ -1,8 +1,11 @@
-import { formatCount } from '../format.js';
+import { formatCount, formatSeconds } from '../format.js';
 
-/** Text safe inside HTML elements and quoted attributes: every record string goes through here. */
+/**
+ * Text safe inside HTML elements and quoted attributes: every insertion from the record goes through
+ * here, numbers included (run.json files come from CI downloads, so a "number" may be anything).
+ */
 export function escapeHtml(text: string): string {
-  return text
+  return String(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -19,6 +22,16 @@ export function relativeHref(pathFromRunDir: string): string {
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   return formatCount(Number(value.toFixed(3)));
+}
+
+/** A count for people (`12,345`); a value that is not a number is shown as it is (escape it like any text). */
+export function countText(n: unknown): string {
+  return typeof n === 'number' ? formatCount(n) : String(n);
+}
+
+/** Seconds with fixed decimals; a value that is not a number is shown as it is (escape it like any text). */
+export function secondsText(seconds: unknown, decimals = 3): string {
+  return typeof seconds === 'number' ? formatSeconds(seconds, decimals) : String(seconds);
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,16 +1,14 @@
-import type { CellRecord, CellStatus, RunRecord } from '../../common/run-record.js';
+import { CELL_STATUSES, type CellRecord, type CellStatus, type RunRecord } from '../../common/run-record.js';
 import {
   describeExpectation,
   describeOutcome,
   expectsNonPass,
   formatBudget,
-  formatCount,
   formatDuration,
   formatRollback,
-  formatSeconds,
   UNBOUNDED_RATIO,
 } from '../format.js';
-import { escapeHtml, formatUtc } from './html-text.js';
+import { countText, escapeHtml, formatUtc, secondsText } from './html-text.js';
 
 /** A cell in report order, with its place in the record (which names its anchor). */
 export interface OrderedCell {
@@ -31,7 +29,12 @@ export function cellAnchor(index: number): string {
 }
 
 export function statusBadge(status: CellStatus): string {
-  return `<span class="badge s-${status}">${escapeHtml(status)}</span>`;
+  return `<span class="badge ${statusClass(status)}">${escapeHtml(status)}</span>`;
+}
+
+/** The badge's class: only a status the harness knows names one (the record may come from anywhere). */
+function statusClass(status: unknown): string {
+  return (CELL_STATUSES as readonly unknown[]).includes(status) ? `s-${String(status)}` : 's-unknown';
 }
 
 /** `✔ as expected` (`✔ failed (error-budget)` in short) or `✘ expected passed`. */
@@ -45,20 +48,11 @@ export function expectationHtml(cell: CellRecord, short = false): string {
 }
 
 export function renderHeader(record: RunRecord): string {
-  const total = record.cells.length;
-  const unexpected = record.cells.filter((c) => !c.matchedExpectation).length;
-  const interrupted = record.status === 'interrupted' ? ' (run interrupted)' : '';
-  const verdict =
-    total === 0
-      ? `no cells ran${interrupted}`
-      : unexpected === 0
-        ? `✔ ${total} of ${total} cells as expected${interrupted}`
-        : `✘ ${unexpected} of ${total} cells not as expected${interrupted}`;
-  const verdictClass = total > 0 && unexpected === 0 ? 'expected-ok' : 'unexpected';
+  const verdict = runVerdict(record);
   const counts = new Map<CellStatus, number>();
   for (const cell of record.cells) counts.set(cell.status, (counts.get(cell.status) ?? 0) + 1);
   const badges = [...counts]
-    .map(([status, n]) => `<span class="badge s-${status}">${n} ${escapeHtml(status)}</span>`)
+    .map(([status, n]) => `<span class="badge ${statusClass(status)}">${escapeHtml(`${n} ${status}`)}</span>`)
     .join(' ');
   const meta: Array<[string, string]> = [
     ['run', record.runId],
@@ -78,11 +72,57 @@ export function renderHeader(record: RunRecord): string {
   return [
     '<header>',
     `<h1>upgrade-harness: ${escapeHtml(record.matrix.name)}</h1>`,
-    `<p class="verdict ${verdictClass}">${escapeHtml(verdict)}</p>`,
+    `<p class="verdict ${verdict.ok ? 'expected-ok' : 'unexpected'}">${escapeHtml(verdict.text)}</p>`,
     `<div class="counts">${badges}</div>`,
+    ...mergeWarningsHtml(record),
     `<dl class="meta">${meta.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`,
     '</header>',
   ].join('\n');
+}
+
+/** A merge that was allowed to be partial (`merge-reports --allow-partial`) says what is missing, in red. */
+function mergeWarningsHtml(record: RunRecord): string[] {
+  const warnings = Array.isArray(record.mergeWarnings) ? record.mergeWarnings : [];
+  if (warnings.length === 0) return [];
+  return [
+    '<div class="unexpected"><strong>This merged run is incomplete:</strong><ul>',
+    ...warnings.map((w) => `<li>${escapeHtml(w)}</li>`),
+    '</ul></div>',
+  ];
+}
+
+/**
+ * The page's one-line verdict, green only for a run that finished with exit code 0 and every cell as
+ * expected. A run cut short says so, with what the record tells of the cells it did not finish.
+ */
+export function runVerdict(record: RunRecord): { text: string; ok: boolean } {
+  const total = record.cells.length;
+  const unexpected = record.cells.filter((c) => !c.matchedExpectation).length;
+  const exit = `exit code ${String(record.exitCode)}`;
+  if (record.status !== 'completed') {
+    const done = record.cells.filter((c) => c.status !== 'interrupted');
+    const notDone = total - done.length;
+    const wrong = done.filter((c) => !c.matchedExpectation).length;
+    const judged = done.length === 0 ? '' : wrong === 0 ? ', all as expected' : `, ${wrong} not as expected`;
+    const cells =
+      notDone > 0
+        ? `${done.length} of ${cellCount(total)} finished${judged}`
+        : `${done.length === 0 ? 'no cell' : cellCount(done.length)} finished${judged}; cells that had not finished when it stopped may be missing from this report`;
+    return { text: `✘ The run did not finish (${String(record.status)}, ${exit}): ${cells}`, ok: false };
+  }
+  if (total === 0) return { text: `no cells ran${record.exitCode === 0 ? '' : ` (${exit})`}`, ok: false };
+  if (unexpected > 0) return { text: `✘ ${unexpected} of ${cellCount(total)} not as expected`, ok: false };
+  if (record.exitCode !== 0) {
+    return {
+      text: `✘ ${total} of ${cellCount(total)} as expected, but the run ended with ${exit}`,
+      ok: false,
+    };
+  }
+  return { text: `✔ ${total} of ${cellCount(total)} as expected`, ok: true };
+}
+
+function cellCount(n: number): string {
+  return `${n} cell${n === 1 ? '' : 's'}`;
 }
 
 interface Column {
@@ -107,7 +147,7 @@ const COLUMNS: Column[] = [
   {
     title: 'status',
     render: (cell) => ({
-      html: `${statusBadge(cell.status)}${cell.status === 'failed' && cell.reason ? `<span class="reason">${escapeHtml(cell.reason)}</span>` : ''}`,
+      html: `${statusBadge(cell.status)}${reasonHtml(cell)}`,
       sort: describeOutcome(cell),
     }),
   },
@@ -120,7 +160,7 @@ const COLUMNS: Column[] = [
     numeric: true,
     render: (cell) =>
       measured(cell)
-        ? { html: formatSeconds(cell.downtimeSeconds), sort: String(cell.downtimeSeconds) }
+        ? { html: escapeHtml(secondsText(cell.downtimeSeconds)), sort: String(cell.downtimeSeconds) }
         : { html: '—', sort: '' },
   },
   {
@@ -129,7 +169,7 @@ const COLUMNS: Column[] = [
     render: (cell) =>
       measured(cell)
         ? {
-            html: `${formatCount(cell.requests.failed)} / ${formatCount(cell.requests.total)}`,
+            html: escapeHtml(`${countText(cell.requests.failed)} / ${countText(cell.requests.total)}`),
             sort: String(cell.requests.failed),
           }
         : { html: '—', sort: '' },
@@ -158,8 +198,8 @@ const COLUMNS: Column[] = [
     render: (cell) => {
       const { acknowledged, lost, unverified } = cell.dataIntegrity;
       if (acknowledged === 0 && lost === 0) return { html: '—', sort: '' };
-      const note = unverified > 0 ? ` (${formatCount(unverified)} unverified)` : '';
-      return { html: escapeHtml(`${formatCount(lost)}${note}`), sort: String(lost) };
+      const note = unverified > 0 ? ` (${countText(unverified)} unverified)` : '';
+      return { html: escapeHtml(`${countText(lost)}${note}`), sort: String(lost) };
     },
   },
 ];
@@ -187,6 +227,23 @@ export function renderOverview(ordered: OrderedCell[]): string {
     '</table></div>',
     '<p class="muted no-print">Click a column header to sort. Cells that did not do what the matrix expected come first.</p>',
   ].join('\n');
+}
+
+/** Longer reasons (error messages) are cut to this many characters in the table; the cell's section has them whole. */
+const REASON_CHARS = 140;
+
+/** Why a cell did not pass, under its badge: the failed checks' categories, or the error, shortened. */
+function reasonHtml(cell: CellRecord): string {
+  if (cell.status === 'passed') return '';
+  const reason = String(cell.reason || cell.error?.message || '');
+  if (reason === '') return '';
+  const chars = [...reason];
+  if (chars.length <= REASON_CHARS) return `<span class="reason">${escapeHtml(reason)}</span>`;
+  const short = `${chars
+    .slice(0, REASON_CHARS - 1)
+    .join('')
+    .trimEnd()}…`;
+  return `<span class="reason" title="${escapeHtml(reason)}">${escapeHtml(short)}</span>`;
 }
 
 function measured(cell: CellRecord): boolean {

@@ -11,6 +11,8 @@ import { SORT_SCRIPT, scriptHash } from './sort-script.js';
 export interface CellExtras {
   charts: readonly CellChart[];
   files: readonly ArtifactFile[];
+  /** Why the cell's charts could not be drawn (then `charts` is empty). */
+  chartsError?: string;
 }
 
 /**
@@ -27,14 +29,16 @@ export function renderHtmlReport(record: RunRecord, extras: readonly CellExtras[
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
-  const sections = ordered.map(({ cell, index }) =>
-    renderCellSection({
+  const sections = ordered.map(({ cell, index }) => {
+    const chartsError = extras[index]?.chartsError;
+    return renderCellSection({
       cell,
       index,
       charts: extras[index]?.charts ?? [],
       files: extras[index]?.files ?? [],
-    }),
-  );
+      ...(chartsError === undefined ? {} : { chartsError }),
+    });
+  });
   return [
     '<!doctype html>',
     '<html lang="en">',
