@@ -77,6 +77,15 @@ function methodRule(method: MethodName, at: Path, scenario: ScenarioConfig): Con
       },
     ];
   }
+  if (method === 'operator' && !scenario.operator) {
+    return [
+      {
+        path: at,
+        message:
+          'method operator needs an "operator" section (resource, versionField, ready) in the scenario',
+      },
+    ];
+  }
   if (method === 'helm' && !scenario.helm) {
     return [{ path: at, message: 'method helm needs a "helm" section (chart, values, set) in the scenario' }];
   }

@@ -27,7 +27,7 @@ import type { MatrixConfig, ScenarioConfig } from './types.js';
 
 export const API_VERSION = 'upgrade-harness/v1';
 export const PLATFORM_NAMES = ['local', 'existing', 'kind', 'k3d'] as const;
-export const METHOD_NAMES = ['local', 'exec', 'postgres', 'helm'] as const;
+export const METHOD_NAMES = ['local', 'exec', 'postgres', 'helm', 'operator'] as const;
 export const STRATEGY_NAMES = ['rolling', 'recreate', 'blue-green'] as const;
 export const ROLLBACK_POLICIES = ['never', 'on-failure', 'always'] as const;
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD'] as const;
@@ -326,6 +326,52 @@ const helmMethodSchema = z
       'The helm method: helm upgrade --install at N, upgrade to N+1, helm rollback to the revision of N.',
   });
 
+const operatorMethodSchema = z
+  .strictObject({
+    manifests: z
+      .array(z.string().min(1))
+      .default(() => [])
+      .meta({
+        description:
+          'The operator itself: YAML files (relative to the scenario; several documents each) applied with server-side apply before the resource; {{version}} is replaced.',
+      }),
+    resource: z.string().min(1).meta({
+      description:
+        "The product's custom resource, a YAML file relative to the scenario; {{version}} is replaced.",
+    }),
+    versionField: z
+      .string()
+      .regex(/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/, {
+        message: 'expected a dotted field path such as "spec.version"',
+      })
+      .default('spec.version')
+      .meta({ description: 'The field patched (merge patch) to move to another version.' }),
+    ready: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(() => ['Available=True'])
+      .meta({
+        description:
+          'All must hold for the resource to count as at a version: "<Condition>=<True|False|Unknown>" or "<field.path>==<value>" ({{version}} replaced).',
+      }),
+    failed: z
+      .array(z.string().min(1))
+      .default(() => ['Degraded=True'])
+      .meta({
+        description: 'Any of these ends the wait at once as a failed upgrade (same syntax as ready).',
+      }),
+    timeoutSeconds: positiveInt
+      .default(600)
+      .meta({ description: 'How long to wait for ready after each change.' }),
+    fieldManager: nameSchema
+      .default('upgrade-harness')
+      .meta({ description: 'Server-side apply field manager.' }),
+  })
+  .meta({
+    description:
+      'The operator method: apply the custom resource at N with server-side apply, upgrade by patching its version field, wait on its status conditions, roll back by patching it back.',
+  });
+
 const execMethodSchema = z.strictObject({
   install: commandsSchema,
   upgrade: commandsSchema,
@@ -347,6 +393,7 @@ export const ScenarioSchema = z
     exec: execMethodSchema.optional(),
     postgres: postgresMethodSchema.optional(),
     helm: helmMethodSchema.optional(),
+    operator: operatorMethodSchema.optional(),
     kubernetes: kubernetesSchema.optional(),
     existing: z.strictObject({ urls: z.array(httpUrlSchema).min(1) }).optional(),
     traffic: trafficSchema,

@@ -198,6 +198,22 @@ export interface HelmMethodConfig {
   timeoutSeconds: number;
 }
 
+/** The operator method. */
+export interface OperatorMethodConfig {
+  /** The operator itself: YAML files applied (server-side apply) before the resource. */
+  manifests: string[];
+  /** The product's custom resource (YAML file, `{{version}}` replaced). */
+  resource: string;
+  /** Dotted path of the field patched to change version, e.g. `spec.version`. */
+  versionField: string;
+  /** All must hold: `Available=True` or `status.version=={{version}}`. */
+  ready: string[];
+  /** Any ends the wait as a failed upgrade. */
+  failed: string[];
+  timeoutSeconds: number;
+  fieldManager: string;
+}
+
 /** The postgres method: PostgreSQL is the product; upgrades are minor-version binary swaps. */
 export interface PostgresMethodConfig {
   /** Created at install; the traffic goes to it. */
@@ -223,6 +239,7 @@ export interface ScenarioConfig {
   exec?: ExecMethodConfig;
   postgres?: PostgresMethodConfig;
   helm?: HelmMethodConfig;
+  operator?: OperatorMethodConfig;
   kubernetes?: KubernetesConfig;
   existing?: ExistingPlatformConfig;
   traffic: TrafficConfig;
@@ -232,7 +249,7 @@ export interface ScenarioConfig {
 }
 
 export type PlatformName = 'local' | 'existing' | 'kind' | 'k3d';
-export type MethodName = 'local' | 'exec' | 'postgres' | 'helm';
+export type MethodName = 'local' | 'exec' | 'postgres' | 'helm' | 'operator';
 export type StrategyName = 'rolling' | 'recreate' | 'blue-green';
 export type RollbackPolicy = 'never' | 'on-failure' | 'always';
 

@@ -4,8 +4,8 @@ import type { MethodName, PlatformName } from '../config/types.js';
 export const PLATFORM_METHODS: Readonly<Record<PlatformName, readonly MethodName[]>> = {
   local: ['local', 'postgres'],
   existing: ['exec'],
-  kind: ['helm'],
-  k3d: ['helm'],
+  kind: ['helm', 'operator'],
+  k3d: ['helm', 'operator'],
 };
 
 export function isCompatible(platform: PlatformName, method: MethodName): boolean {

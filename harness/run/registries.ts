@@ -6,6 +6,7 @@ import { ExecMethod } from '../methods/exec/exec-method.js';
 import { HelmMethod } from '../methods/helm/helm-method.js';
 import { LocalMethod } from '../methods/local/local-method.js';
 import type { Method } from '../methods/method.js';
+import { OperatorMethod } from '../methods/operator/operator-method.js';
 import { PostgresMethod } from '../methods/postgres/postgres-method.js';
 import { ExistingPlatform } from '../platforms/existing/existing-platform.js';
 import { K3dPlatform } from '../platforms/k3d/k3d-platform.js';
@@ -36,7 +37,8 @@ export function defaultRegistries(options: RegistryOptions = {}): Registries {
       .register('local', () => new LocalMethod())
       .register('exec', () => new ExecMethod())
       .register('postgres', () => new PostgresMethod())
-      .register('helm', () => new HelmMethod(options.helmPath ? { helmPath: options.helmPath } : {})),
+      .register('helm', () => new HelmMethod(options.helmPath ? { helmPath: options.helmPath } : {}))
+      .register('operator', () => new OperatorMethod()),
     loadDrivers: new Registry<LoadDriver>('load driver')
       .register('builtin', () => new BuiltinLoadDriver())
       .register('sql', () => new SqlLoadDriver()),

@@ -99,6 +99,7 @@ describe('needs', () => {
       'method exec: ready',
       'method postgres: ready',
       'method helm: blocked',
+      'method operator: ready',
       'tests: blocked',
     ]);
   });

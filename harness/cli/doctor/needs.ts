@@ -29,6 +29,8 @@ export const METHOD_NEEDS: Readonly<Record<MethodName, readonly Need[]>> = {
   exec: [],
   postgres: [],
   helm: [{ id: 'helm' }],
+  // talks to the Kubernetes API itself (client-node): no external tool
+  operator: [],
 };
 
 /** What the test suite needs beyond Node (reported by doctor without a matrix). */
