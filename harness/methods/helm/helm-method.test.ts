@@ -7,8 +7,9 @@ import type { RunContext } from '../../common/context.js';
 import { InfraError, ProductError, UsageError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
 import { ScenarioSchema } from '../../config/schema.js';
-import type { CellPlan, ScenarioConfig } from '../../config/types.js';
+import type { ScenarioConfig } from '../../config/types.js';
 import type { StartedPlatform } from '../../platforms/platform.js';
+import { testCellPlan } from '../../testing/cell-plan.js';
 import type { MethodOptions } from '../method.js';
 import { type FakeHelm, installFakeHelm } from './fake-helm.js';
 import { defaultNamespace } from './helm-commands.js';
@@ -16,17 +17,13 @@ import { type HelmInstallation, HelmMethod } from './helm-method.js';
 import type { KubeAccess } from './kube-access.js';
 
 const RUN_ID = '20250601-120000-beef';
-const cell: CellPlan = {
+const cell = testCellPlan({
   id: 'kind-helm-1.0.0-1.1.0',
   platform: 'kind',
   method: 'helm',
-  strategy: 'rolling',
-  path: { from: '1.0.0', to: '1.1.0' },
-  rollback: 'always',
-  profile: 'default',
-  custom: {},
-  axes: { platform: 'kind', method: 'helm', from: '1.0.0', to: '1.1.0' },
-};
+  from: '1.0.0',
+  to: '1.1.0',
+});
 const NS = defaultNamespace(RUN_ID, cell.id);
 
 function scenarioWith(helm: Record<string, unknown>): ScenarioConfig {

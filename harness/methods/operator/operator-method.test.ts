@@ -7,8 +7,9 @@ import type { RunContext } from '../../common/context.js';
 import { ProductError, UsageError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
 import { ScenarioSchema } from '../../config/schema.js';
-import type { CellPlan, ScenarioConfig } from '../../config/types.js';
+import type { ScenarioConfig } from '../../config/types.js';
 import type { StartedPlatform } from '../../platforms/platform.js';
+import { testCellPlan } from '../../testing/cell-plan.js';
 import { FakeKube, type KubeObject, type RequestEvent } from '../../testing/fake-kube/index.js';
 import { defaultNamespace } from '../helm/helm-commands.js';
 import type { KubeAccess } from '../helm/kube-access.js';
@@ -16,17 +17,13 @@ import type { MethodOptions } from '../method.js';
 import { type OperatorInstallation, OperatorMethod } from './operator-method.js';
 
 const RUN_ID = '20250601-120000-cafe';
-const cell: CellPlan = {
+const cell = testCellPlan({
   id: 'kind-operator-1.0.0-1.1.0',
   platform: 'kind',
   method: 'operator',
-  strategy: 'rolling',
-  path: { from: '1.0.0', to: '1.1.0' },
-  rollback: 'always',
-  profile: 'default',
-  custom: {},
-  axes: { platform: 'kind', method: 'operator', from: '1.0.0', to: '1.1.0' },
-};
+  from: '1.0.0',
+  to: '1.1.0',
+});
 const NS = defaultNamespace(RUN_ID, cell.id);
 const API = 'apps.example.com/v1beta1';
 const ref = { apiVersion: API, kind: 'Shop', namespace: NS, name: 'shop' };

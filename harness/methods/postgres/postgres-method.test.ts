@@ -8,8 +8,8 @@ import type { RunContext } from '../../common/context.js';
 import { ProductError, UsageError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
 import { ScenarioSchema } from '../../config/schema.js';
-import type { CellPlan } from '../../config/types.js';
 import { LocalPlatform, type StartedLocalPlatform } from '../../platforms/local/local-platform.js';
+import { testCellPlan } from '../../testing/cell-plan.js';
 import type { Installation, MethodOptions } from '../method.js';
 import { PostgresMethod } from './postgres-method.js';
 
@@ -50,17 +50,14 @@ const scenario = ScenarioSchema.parse({
   timing: { readyTimeoutSeconds: 30 },
 });
 
-const cell: CellPlan = {
+const cell = testCellPlan({
   id: 'local-postgres-17.9-17.10',
   platform: 'local',
   method: 'postgres',
+  from: '17.9',
+  to: '17.10',
   strategy: 'recreate',
-  path: { from: '17.9', to: '17.10' },
-  rollback: 'always',
-  profile: 'default',
-  custom: {},
-  axes: { platform: 'local', method: 'postgres', from: '17.9', to: '17.10' },
-};
+});
 
 describe('PostgresMethod', () => {
   let artifactDir: string;
