@@ -6,12 +6,16 @@
  */
 import { z } from 'zod';
 import { CELL_STATUSES, CHECK_CATEGORIES } from '../common/run-record.js';
-import { expectedMessage } from './messages.js';
 import {
-  argvSchema,
+  execMethodSchema,
+  helmMethodSchema,
+  kubernetesSchema,
+  localMethodSchema,
+  operatorMethodSchema,
+  postgresMethodSchema,
+} from './schema-methods.js';
+import {
   axisValueSchema,
-  commandsSchema,
-  envSchema,
   httpUrlSchema,
   nameSchema,
   nonNegativeInt,
@@ -203,181 +207,6 @@ const timingSchema = z.strictObject({
   upgradeTimeoutSeconds: positiveNumber.default(180),
   rollbackTimeoutSeconds: positiveNumber.default(180),
   readyTimeoutSeconds: positiveNumber.default(20),
-});
-
-const postgresServiceSchema = z.strictObject({
-  name: nameSchema,
-  postgres: z.strictObject({
-    version: z.string().min(1),
-    database: z.string().regex(/^[a-z_][a-z0-9_]*$/, {
-      error: 'expected a database name of lowercase letters, digits and "_"',
-    }),
-  }),
-});
-
-const processServiceSchema = z.strictObject({
-  name: nameSchema,
-  replicas: positiveInt.default(1),
-  command: argvSchema,
-  env: envSchema.default(() => ({})),
-  readinessPath: urlPathSchema.default('/readyz'),
-  front: z.boolean().default(false).meta({ description: "Served through the harness's front-door proxy." }),
-  stopGraceSeconds: nonNegativeNumber.default(10),
-});
-
-/** A service with a `postgres` key is a database; any other is a process service. */
-const localServiceSchema = z.union([postgresServiceSchema, processServiceSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? expectedMessage(
-          'a service: {name, postgres: {version, database}} or {name, command, ...}',
-          issue.input,
-        )
-      : undefined,
-});
-
-const localMethodSchema = z.strictObject({
-  services: z.array(localServiceSchema).min(1),
-  hooks: z
-    .strictObject({
-      install: commandsSchema.default(() => []),
-      preUpgrade: commandsSchema.default(() => []),
-      postUpgrade: commandsSchema.default(() => []),
-    })
-    .prefault({}),
-});
-
-const postgresMethodSchema = z
-  .strictObject({
-    database: nameSchema.default('app').meta({ description: 'Created at install; the traffic goes to it.' }),
-    setup: z
-      .array(z.string().min(1))
-      .default(() => [])
-      .meta({ description: 'SQL run once after install (e.g. CREATE TABLE), in order.' }),
-  })
-  .meta({
-    description:
-      'The postgres method: PostgreSQL itself is the product. Install starts a cluster at version N; upgrade and rollback are a minor-version binary swap (fast shutdown, start the same data directory with the other binaries), as a package upgrade does.',
-  });
-
-const kubernetesSchema = z
-  .strictObject({
-    kindConfig: z
-      .string()
-      .min(1)
-      .default('../kind-configs/single-node.yaml')
-      .meta({ description: 'kind cluster config, relative to the scenario file.' }),
-    k3dConfig: z
-      .string()
-      .min(1)
-      .default('../kind-configs/k3d-single-node.yaml')
-      .meta({ description: 'k3d cluster config, relative to the scenario file.' }),
-    nodeImages: z.record(z.string().min(1), z.string().min(1)).optional().meta({
-      description:
-        'Kubernetes version → pinned node image (kind) or k3s image (k3d); the custom axis kubernetes-version picks one. Defaults: the pinned images in kind-configs/README.md.',
-    }),
-    preloadImages: z
-      .array(z.string().min(1))
-      .default(() => [])
-      .meta({
-        description:
-          'Local images loaded into the cluster before install (kind load docker-image / k3d image import).',
-      }),
-    access: z
-      .strictObject({
-        mode: z.enum(['port-forward', 'ingress']).default('port-forward'),
-        service: z.string().min(1).meta({ description: 'The Service traffic goes to (port-forward).' }),
-        port: positiveInt.meta({ description: 'Its port.' }),
-        url: httpUrlSchema
-          .optional()
-          .meta({ description: 'ingress: the URL the cluster answers on (kind port mapping).' }),
-      })
-      .meta({ description: 'How traffic reaches the product in the cluster.' }),
-  })
-  .meta({ description: 'Clusters for the kind and k3d platforms, and how traffic gets in.' });
-
-const helmMethodSchema = z
-  .strictObject({
-    chart: z
-      .string()
-      .min(1)
-      .meta({ description: 'repo/name (with repo), oci://… reference, or a path relative to the scenario.' }),
-    repo: httpUrlSchema.optional().meta({ description: 'Chart repository URL for a repo/name chart.' }),
-    release: nameSchema.optional().meta({ description: 'Release name (default: the scenario name).' }),
-    chartVersion: z
-      .string()
-      .min(1)
-      .default('{{version}}')
-      .meta({ description: 'Chart version for a product version; {{version}} is replaced.' }),
-    values: z
-      .array(z.string().min(1))
-      .default(() => [])
-      .meta({ description: 'Values files, relative to the scenario.' }),
-    set: z
-      .record(z.string().min(1), z.string())
-      .default(() => ({}))
-      .meta({ description: '--set key=value pairs; {{version}} is replaced.' }),
-    timeoutSeconds: positiveInt
-      .default(600)
-      .meta({ description: 'helm --wait --timeout for install, upgrade and rollback.' }),
-  })
-  .meta({
-    description:
-      'The helm method: helm upgrade --install at N, upgrade to N+1, helm rollback to the revision of N.',
-  });
-
-const operatorMethodSchema = z
-  .strictObject({
-    manifests: z
-      .array(z.string().min(1))
-      .default(() => [])
-      .meta({
-        description:
-          'The operator itself: YAML files (relative to the scenario; several documents each) applied with server-side apply before the resource; {{version}} is replaced.',
-      }),
-    resource: z.string().min(1).meta({
-      description:
-        "The product's custom resource, a YAML file relative to the scenario; {{version}} is replaced.",
-    }),
-    versionField: z
-      .string()
-      .regex(/^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$/, {
-        message: 'expected a dotted field path such as "spec.version"',
-      })
-      .default('spec.version')
-      .meta({ description: 'The field patched (merge patch) to move to another version.' }),
-    ready: z
-      .array(z.string().min(1))
-      .min(1)
-      .default(() => ['Available=True'])
-      .meta({
-        description:
-          'All must hold for the resource to count as at a version: "<Condition>=<True|False|Unknown>" or "<field.path>==<value>" ({{version}} replaced).',
-      }),
-    failed: z
-      .array(z.string().min(1))
-      .default(() => ['Degraded=True'])
-      .meta({
-        description: 'Any of these ends the wait at once as a failed upgrade (same syntax as ready).',
-      }),
-    timeoutSeconds: positiveInt
-      .default(600)
-      .meta({ description: 'How long to wait for ready after each change.' }),
-    fieldManager: nameSchema
-      .default('upgrade-harness')
-      .meta({ description: 'Server-side apply field manager.' }),
-  })
-  .meta({
-    description:
-      'The operator method: apply the custom resource at N with server-side apply, upgrade by patching its version field, wait on its status conditions, roll back by patching it back.',
-  });
-
-const execMethodSchema = z.strictObject({
-  install: commandsSchema,
-  upgrade: commandsSchema,
-  rollback: commandsSchema.default(() => []),
-  cwd: z.string().min(1).optional(),
-  env: envSchema.default(() => ({})),
 });
 
 export const ScenarioSchema = z
