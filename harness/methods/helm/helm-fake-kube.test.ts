@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { ScenarioSchema } from '../../config/schema.js';
 import type { StartedPlatform } from '../../platforms/platform.js';
 import { testCellPlan } from '../../testing/cell-plan.js';
 import { FakeKube, isPodReady } from '../../testing/fake-kube/index.js';
+import { writeTinyChart } from '../../testing/fake-kube/tiny-chart.js';
 import { defaultNamespace, helmEnv } from './helm-commands.js';
 import { type HelmInstallation, HelmMethod } from './helm-method.js';
 import type { KubeAccess } from './kube-access.js';
@@ -34,35 +35,6 @@ const cell = testCellPlan({
   to: '1.1.0',
 });
 const NS = defaultNamespace(RUN_ID, cell.id);
-
-const CHART: Record<string, string> = {
-  'Chart.yaml': 'apiVersion: v2\nname: tiny\nversion: 0.1.0\nappVersion: "1.0"\n',
-  'values.yaml': 'image: app:0\n',
-  'templates/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}-web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: {{ .Values.image }}
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: {{ .Release.Name }}-web
-spec:
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 8080 }]
-`,
-};
 
 const scenario = (chartDir: string) =>
   ScenarioSchema.parse({
@@ -96,10 +68,7 @@ describe(`HelmMethod with the real helm against FakeKube (needs ${HELM})`, () =>
       deploymentController: { stepMs: 10, failingImages: ['app:2.0.1'] },
     });
     dir = await mkdtemp(join(tmpdir(), 'uh-helm-fake-kube-'));
-    for (const [file, text] of Object.entries(CHART)) {
-      await mkdir(join(dir, 'chart', file, '..'), { recursive: true });
-      await writeFile(join(dir, 'chart', file), text);
-    }
+    await writeTinyChart(join(dir, 'chart'), 'app:0');
     events.length = 0;
     ctx = {
       runId: RUN_ID,

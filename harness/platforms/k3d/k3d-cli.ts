@@ -59,7 +59,7 @@ export async function k3dWriteKubeconfig(name: string, path: string, options: To
   const { logFile: _never, ...run } = options;
   let kubeconfig: string;
   try {
-    kubeconfig = (await runCommand(['k3d', 'kubeconfig', 'get', name], run)).stdout;
+    kubeconfig = (await runCommand(k3dKubeconfigArgv(name), run)).stdout;
   } catch (err) {
     throw toolFailure('k3d', `k3d kubeconfig get ${name}`, err);
   }
@@ -69,10 +69,22 @@ export async function k3dWriteKubeconfig(name: string, path: string, options: To
   await writeFile(path, kubeconfig.endsWith('\n') ? kubeconfig : `${kubeconfig}\n`, { mode: 0o600 });
 }
 
+export function k3dKubeconfigArgv(name: string): string[] {
+  return ['k3d', 'kubeconfig', 'get', name];
+}
+
+export function k3dDeleteArgv(name: string): string[] {
+  return ['k3d', 'cluster', 'delete', name];
+}
+
+export function k3dImportArgv(name: string, image: string): string[] {
+  return ['k3d', 'image', 'import', image, '--cluster', name];
+}
+
 /** Succeeds when the cluster does not exist (k3d says "No nodes found … nothing to delete"). */
 export async function k3dDeleteCluster(name: string, options: ToolOptions): Promise<void> {
   try {
-    await runCommand(['k3d', 'cluster', 'delete', name], options);
+    await runCommand(k3dDeleteArgv(name), options);
   } catch (err) {
     throw toolFailure('k3d', `k3d cluster delete ${name}`, err);
   }
@@ -80,7 +92,7 @@ export async function k3dDeleteCluster(name: string, options: ToolOptions): Prom
 
 export async function k3dImportImage(name: string, image: string, options: ToolOptions): Promise<void> {
   try {
-    await runCommand(['k3d', 'image', 'import', image, '--cluster', name], options);
+    await runCommand(k3dImportArgv(name, image), options);
   } catch (err) {
     throw toolFailure('k3d', `k3d image import ${image} into ${name}`, err);
   }

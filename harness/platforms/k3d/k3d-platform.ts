@@ -18,8 +18,11 @@ import type { Platform, PlatformCreateOptions } from '../platform.js';
 import {
   k3dCreateArgv,
   k3dCreateCluster,
+  k3dDeleteArgv,
   k3dDeleteCluster,
+  k3dImportArgv,
   k3dImportImage,
+  k3dKubeconfigArgv,
   k3dListClusters,
   k3dWriteKubeconfig,
 } from './k3d-cli.js';
@@ -110,14 +113,11 @@ export class K3dPlatform implements Platform {
         },
         {
           phase: 'provision',
-          argv: ['k3d', 'kubeconfig', 'get', name],
+          argv: k3dKubeconfigArgv(name),
           note: 'written to <cell work dir>/kubeconfig',
         },
-        ...s.preloadImages.map((image) => ({
-          phase: 'provision',
-          argv: ['k3d', 'image', 'import', image, '--cluster', name],
-        })),
-        { phase: 'teardown', argv: ['k3d', 'cluster', 'delete', name] },
+        ...s.preloadImages.map((image) => ({ phase: 'provision', argv: k3dImportArgv(name, image) })),
+        { phase: 'teardown', argv: k3dDeleteArgv(name) },
       ],
     };
   }

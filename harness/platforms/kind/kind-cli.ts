@@ -39,16 +39,24 @@ export async function kindCreateCluster(args: KindCreateArgs, options: ToolOptio
   }
 }
 
+export function kindDeleteArgv(name: string, kubeconfigPath?: string): string[] {
+  const argv = ['kind', 'delete', 'cluster', '--name', name];
+  if (kubeconfigPath) argv.push('--kubeconfig', kubeconfigPath);
+  return argv;
+}
+
+export function kindLoadArgv(name: string, image: string): string[] {
+  return ['kind', 'load', 'docker-image', image, '--name', name];
+}
+
 /** Succeeds when the cluster does not exist (kind's delete is idempotent). */
 export async function kindDeleteCluster(
   name: string,
   options: ToolOptions & { kubeconfigPath?: string },
 ): Promise<void> {
   const { kubeconfigPath, ...run } = options;
-  const argv = ['kind', 'delete', 'cluster', '--name', name];
-  if (kubeconfigPath) argv.push('--kubeconfig', kubeconfigPath);
   try {
-    await runCommand(argv, run);
+    await runCommand(kindDeleteArgv(name, kubeconfigPath), run);
   } catch (err) {
     throw toolFailure('kind', `kind delete cluster ${name}`, err);
   }
@@ -56,7 +64,7 @@ export async function kindDeleteCluster(
 
 export async function kindLoadImage(name: string, image: string, options: ToolOptions): Promise<void> {
   try {
-    await runCommand(['kind', 'load', 'docker-image', image, '--name', name], options);
+    await runCommand(kindLoadArgv(name, image), options);
   } catch (err) {
     throw toolFailure('kind', `kind load docker-image ${image} into ${name}`, err);
   }

@@ -17,8 +17,10 @@ import type { Platform, PlatformCreateOptions } from '../platform.js';
 import {
   kindCreateArgv,
   kindCreateCluster,
+  kindDeleteArgv,
   kindDeleteCluster,
   kindExportLogs,
+  kindLoadArgv,
   kindLoadImage,
 } from './kind-cli.js';
 
@@ -90,14 +92,8 @@ export class KindPlatform implements Platform {
           phase: 'provision',
           argv: kindCreateArgv({ name, configFile: s.configFile, nodeImage: s.nodeImage, kubeconfigPath }),
         },
-        ...s.preloadImages.map((image) => ({
-          phase: 'provision',
-          argv: ['kind', 'load', 'docker-image', image, '--name', name],
-        })),
-        {
-          phase: 'teardown',
-          argv: ['kind', 'delete', 'cluster', '--name', name, '--kubeconfig', kubeconfigPath],
-        },
+        ...s.preloadImages.map((image) => ({ phase: 'provision', argv: kindLoadArgv(name, image) })),
+        { phase: 'teardown', argv: kindDeleteArgv(name, kubeconfigPath) },
       ],
     };
   }

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecError, runCommand } from '../../common/exec.js';
 import { FakeKube } from './fake-kube.js';
 import { isPodReady } from './pod-status.js';
+import { writeTinyChart } from './tiny-chart.js';
 
 /**
  * The fake against real Go clients: helm (release storage in protobuf-encoded Secrets, OpenAPI
@@ -15,35 +16,6 @@ import { isPodReady } from './pod-status.js';
 const HELM = resolve('.tools/helm/helm');
 const KUBECTL = '/usr/bin/kubectl';
 const haveTools = existsSync(HELM) && existsSync(KUBECTL);
-
-const CHART = {
-  'Chart.yaml': 'apiVersion: v2\nname: tiny\nversion: 0.1.0\nappVersion: "1.0"\n',
-  'values.yaml': 'image: app:1\n',
-  'templates/web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {{ .Release.Name }}-web
-spec:
-  replicas: 2
-  selector:
-    matchLabels: { app: web }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: {{ .Values.image }}
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: {{ .Release.Name }}-web
-spec:
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 8080 }]
-`,
-};
 
 describe(`real helm and kubectl against FakeKube (needs ${HELM}: scripts/fetch-helm.sh)`, () => {
   // Never skipped: without the tools this fails and says how to get them.
@@ -59,10 +31,7 @@ describe(`real helm and kubectl against FakeKube (needs ${HELM}: scripts/fetch-h
       deploymentController: { stepMs: 10, failingImages: ['app:bad'] },
     });
     work = await mkdtemp(join(tmpdir(), 'fake-kube-go-'));
-    for (const [file, text] of Object.entries(CHART)) {
-      await mkdir(join(work, 'chart', file, '..'), { recursive: true });
-      await writeFile(join(work, 'chart', file), text);
-    }
+    await writeTinyChart(join(work, 'chart'), 'app:1');
     env = {
       HELM_CACHE_HOME: join(work, 'cache'),
       HELM_CONFIG_HOME: join(work, 'config'),
