@@ -70,6 +70,8 @@ export const postgresMethodSchema = z
       'The postgres method: PostgreSQL itself is the product. Install starts a cluster at version N; upgrade and rollback are a minor-version binary swap (fast shutdown, start the same data directory with the other binaries), as a package upgrade does.',
   });
 
+const imageTable = z.record(z.string().min(1), z.string().min(1)).default(() => ({}));
+
 export const kubernetesSchema = z
   .strictObject({
     kindConfig: z
@@ -82,10 +84,17 @@ export const kubernetesSchema = z
       .min(1)
       .default('../kind-configs/k3d-single-node.yaml')
       .meta({ description: 'k3d cluster config, relative to the scenario file.' }),
-    nodeImages: z.record(z.string().min(1), z.string().min(1)).optional().meta({
-      description:
-        'Kubernetes version → pinned node image (kind) or k3s image (k3d); the custom axis kubernetes-version picks one. Defaults: the pinned images in kind-configs/README.md.',
-    }),
+    nodeImages: z
+      .strictObject({
+        kind: imageTable.meta({ description: 'Kubernetes version → kindest/node image (with its digest).' }),
+        k3d: imageTable.meta({ description: 'Kubernetes version → rancher/k3s image for k3d.' }),
+        k3s: imageTable.meta({ description: 'Kubernetes version → rancher/k3s image for the k3s platform.' }),
+      })
+      .prefault({})
+      .meta({
+        description:
+          'Per platform: Kubernetes version → pinned node image; the custom axis kubernetes-version picks one. Defaults: the pinned images in kind-configs/README.md.',
+      }),
     preloadImages: z
       .array(z.string().min(1))
       .default(() => [])
@@ -103,8 +112,56 @@ export const kubernetesSchema = z
           .meta({ description: 'ingress: the URL the cluster answers on (kind port mapping).' }),
       })
       .meta({ description: 'How traffic reaches the product in the cluster.' }),
+    observe: z
+      .strictObject({
+        labelSelector: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: 'Only pods matching it are observed (default: every pod of the namespace).' }),
+        logTailLines: positiveInt
+          .default(200)
+          .meta({ description: 'Log lines kept per container of a not-ready or restarted pod (diagnostics).' }),
+      })
+      .prefault({})
+      .meta({ description: "What the pod observer watches in the product's namespace." }),
   })
-  .meta({ description: 'Clusters for the kind and k3d platforms, and how traffic gets in.' });
+  .meta({
+    description: 'Kubernetes clusters (kind, k3d, k3s, existing), how traffic gets in, what is observed.',
+  });
+
+export const existingPlatformSchema = z
+  .strictObject({
+    urls: z
+      .array(httpUrlSchema)
+      .default(() => [])
+      .meta({ description: 'Where the already running product answers (exec method).' }),
+    kubernetes: z
+      .strictObject({
+        kubeconfig: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({
+            description:
+              'Kubeconfig file, relative to the scenario; default $KUBECONFIG, then ~/.kube/config. Never copied into reports.',
+          }),
+        context: z.string().min(1).optional().meta({ description: 'Context in it; default its current-context.' }),
+        namespacePrefix: z
+          .string()
+          .regex(/^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$/, {
+            message: 'expected a DNS label prefix of at most 22 characters, e.g. "uh"',
+          })
+          .default('uh'),
+        deleteTimeoutSeconds: positiveInt.default(50),
+      })
+      .optional()
+      .meta({
+        description:
+          'An existing Kubernetes cluster (helm, operator): each cell gets its own labelled namespace, deleted after the cell.',
+      }),
+  })
+  .meta({ description: 'Something that already runs: URLs of a product, or a Kubernetes cluster.' });
 
 export const helmMethodSchema = z
   .strictObject({
@@ -119,6 +176,13 @@ export const helmMethodSchema = z
       .min(1)
       .default('{{version}}')
       .meta({ description: 'Chart version for a product version; {{version}} is replaced.' }),
+    chartVersions: z
+      .record(z.string().min(1), z.string().min(1))
+      .default(() => ({}))
+      .meta({
+        description:
+          "Product version → chart version when the chart's versions differ from the product's (GitLab 18.2.1 → chart 9.2.1); wins over chartVersion.",
+      }),
     values: z
       .array(z.string().min(1))
       .default(() => [])
@@ -143,8 +207,38 @@ export const operatorMethodSchema = z
       .default(() => [])
       .meta({
         description:
-          'The operator itself: YAML files (relative to the scenario; several documents each) applied with server-side apply before the resource; {{version}} is replaced.',
+          'The operator itself: YAML files (relative to the scenario) or https:// URLs, several documents each, applied with server-side apply before the resource; {{version}} and {{operatorVersion}} are replaced.',
       }),
+    chart: z
+      .strictObject({
+        chart: z.string().min(1).meta({ description: 'repo/name, oci://… or a path relative to the scenario.' }),
+        repo: httpUrlSchema.optional(),
+        release: nameSchema.default('operator'),
+        version: z.string().min(1).default('{{operatorVersion}}'),
+        values: z.array(z.string().min(1)).default(() => []),
+        set: z.record(z.string().min(1), z.string()).default(() => ({})),
+      })
+      .optional()
+      .meta({ description: 'Or install the operator from its Helm chart (the helm binary, as the helm method runs it).' }),
+    operatorVersion: z
+      .string()
+      .min(1)
+      .default('{{version}}')
+      .meta({ description: 'Operator version for a product version; {{version}} is replaced.' }),
+    operatorVersions: z
+      .record(z.string().min(1), z.string().min(1))
+      .default(() => ({}))
+      .meta({ description: 'Product version → operator version; wins over operatorVersion.' }),
+    upgrade: z
+      .enum(['resource', 'operator', 'both'])
+      .default('resource')
+      .meta({
+        description:
+          "What an upgrade changes: the resource's version field, the operator itself (re-applied at N+1's operator version), or both (operator first).",
+      }),
+    namespace: nameSchema
+      .optional()
+      .meta({ description: "Namespace of the operator's chart release (manifests carry their own)." }),
     resource: z.string().min(1).meta({
       description:
         "The product's custom resource, a YAML file relative to the scenario; {{version}} is replaced.",

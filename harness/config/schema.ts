@@ -9,6 +9,7 @@ import { CELL_STATUSES, CHECK_CATEGORIES } from '../common/run-record.js';
 import {
   execMethodSchema,
   helmMethodSchema,
+  existingPlatformSchema,
   kubernetesSchema,
   localMethodSchema,
   operatorMethodSchema,
@@ -30,7 +31,7 @@ import {
 import type { MatrixConfig, ScenarioConfig } from './types.js';
 
 export const API_VERSION = 'upgrade-harness/v1';
-export const PLATFORM_NAMES = ['local', 'existing', 'kind', 'k3d'] as const;
+export const PLATFORM_NAMES = ['local', 'existing', 'kind', 'k3d', 'k3s'] as const;
 export const METHOD_NAMES = ['local', 'exec', 'postgres', 'helm', 'operator'] as const;
 export const STRATEGY_NAMES = ['rolling', 'recreate', 'blue-green'] as const;
 export const ROLLBACK_POLICIES = ['never', 'on-failure', 'always'] as const;
@@ -224,7 +225,7 @@ export const ScenarioSchema = z
     helm: helmMethodSchema.optional(),
     operator: operatorMethodSchema.optional(),
     kubernetes: kubernetesSchema.optional(),
-    existing: z.strictObject({ urls: z.array(httpUrlSchema).min(1) }).optional(),
+    existing: existingPlatformSchema.optional(),
     traffic: trafficSchema,
     profiles: z.record(nameSchema, profileSchema).default(() => ({ default: {} })),
     slo: sloSchema.prefault({}),

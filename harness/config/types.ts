@@ -179,11 +179,18 @@ export interface KubernetesConfig {
   kindConfig: string;
   /** k3d cluster config, relative to the scenario file. */
   k3dConfig: string;
-  /** Kubernetes version → node image; the custom axis `kubernetes-version` picks one. */
-  nodeImages?: Record<string, string>;
+  /** Per platform: Kubernetes version → node image (kind) or k3s image (k3d, k3s); the custom axis `kubernetes-version` picks one. */
+  nodeImages: { kind: Record<string, string>; k3d: Record<string, string>; k3s: Record<string, string> };
   /** Local images loaded into the cluster before install. */
   preloadImages: string[];
   access: { mode: 'port-forward' | 'ingress'; service: string; port: number; url?: string };
+  /** What the pod observer watches in the product's namespace. */
+  observe: {
+    /** Only pods matching it (default: every pod of the namespace). */
+    labelSelector?: string;
+    /** Log lines kept per container of a not-ready or restarted pod in diagnostics. */
+    logTailLines: number;
+  };
 }
 
 /** The helm method. */
@@ -193,6 +200,8 @@ export interface HelmMethodConfig {
   release?: string;
   /** Chart version for a product version (`{{version}}` replaced). */
   chartVersion: string;
+  /** Product version → chart version, when the chart's versions do not follow the product's (GitLab: 18.2.1 → 9.2.1). Wins over chartVersion. */
+  chartVersions: Record<string, string>;
   values: string[];
   set: Record<string, string>;
   timeoutSeconds: number;
@@ -200,8 +209,18 @@ export interface HelmMethodConfig {
 
 /** The operator method. */
 export interface OperatorMethodConfig {
-  /** The operator itself: YAML files applied (server-side apply) before the resource. */
+  /** The operator itself: YAML files or https URLs applied (server-side apply) before the resource; `{{version}}` and `{{operatorVersion}}` replaced. */
   manifests: string[];
+  /** Or the operator from its Helm chart (installed with the helm binary, like the helm method). */
+  chart?: OperatorChartConfig;
+  /** Operator version for a product version (`{{version}}` replaced); default: the product version. */
+  operatorVersion: string;
+  /** Product version → operator version; wins over operatorVersion. */
+  operatorVersions: Record<string, string>;
+  /** What an upgrade changes: the resource's version field, the operator itself (re-applied at N+1's operator version, first), or both. */
+  upgrade: 'resource' | 'operator' | 'both';
+  /** Namespace the operator's chart is installed into (manifests carry their own). */
+  namespace?: string;
   /** The product's custom resource (YAML file, `{{version}}` replaced). */
   resource: string;
   /** Dotted path of the field patched to change version, e.g. `spec.version`. */
@@ -214,6 +233,16 @@ export interface OperatorMethodConfig {
   fieldManager: string;
 }
 
+export interface OperatorChartConfig {
+  chart: string;
+  repo?: string;
+  release: string;
+  /** Chart version; `{{operatorVersion}}` replaced. */
+  version: string;
+  values: string[];
+  set: Record<string, string>;
+}
+
 /** The postgres method: PostgreSQL is the product; upgrades are minor-version binary swaps. */
 export interface PostgresMethodConfig {
   /** Created at install; the traffic goes to it. */
@@ -223,7 +252,21 @@ export interface PostgresMethodConfig {
 }
 
 export interface ExistingPlatformConfig {
+  /** Where an already running product answers (exec method). */
   urls: string[];
+  /** An existing Kubernetes cluster (helm, operator methods): each cell gets its own labelled namespace, deleted after. */
+  kubernetes?: ExistingClusterConfig;
+}
+
+export interface ExistingClusterConfig {
+  /** Kubeconfig file, relative to the scenario; default: $KUBECONFIG, then ~/.kube/config. Never copied into reports. */
+  kubeconfig?: string;
+  /** Context in it; default: its current-context. */
+  context?: string;
+  /** Namespaces are `<prefix>-<hash>`; default `uh`. */
+  namespacePrefix: string;
+  /** How long deleting a cell's namespace may take at teardown (seconds). */
+  deleteTimeoutSeconds: number;
 }
 
 export interface ScenarioConfig {
@@ -248,7 +291,7 @@ export interface ScenarioConfig {
   timing: TimingConfig;
 }
 
-export type PlatformName = 'local' | 'existing' | 'kind' | 'k3d';
+export type PlatformName = 'local' | 'existing' | 'kind' | 'k3d' | 'k3s';
 export type MethodName = 'local' | 'exec' | 'postgres' | 'helm' | 'operator';
 export type StrategyName = 'rolling' | 'recreate' | 'blue-green';
 export type RollbackPolicy = 'never' | 'on-failure' | 'always';

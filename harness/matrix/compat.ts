@@ -3,9 +3,10 @@ import type { MethodName, PlatformName } from '../config/types.js';
 
 export const PLATFORM_METHODS: Readonly<Record<PlatformName, readonly MethodName[]>> = {
   local: ['local', 'postgres'],
-  existing: ['exec'],
+  existing: ['exec', 'helm', 'operator'],
   kind: ['helm', 'operator'],
   k3d: ['helm', 'operator'],
+  k3s: ['helm', 'operator'],
 };
 
 export function isCompatible(platform: PlatformName, method: MethodName): boolean {

@@ -38,6 +38,13 @@ export interface Installation extends AsyncDisposable {
   /** Goes back to `to` (the version before the upgrade), from whatever state the upgrade left. */
   rollback(to: string, ctx: RunContext): Promise<void>;
   collectDiagnostics(dir: string): Promise<void>;
+  /** Where the product runs in a cluster (helm, operator): the pod observer, port-forward and Kubernetes diagnostics look here. */
+  readonly kube?: KubeWorkload;
+}
+
+export interface KubeWorkload {
+  /** The namespace the product's pods run in. */
+  readonly namespace: string;
 }
 
 /** Runs `install` on a new installation; if it throws, the installation is disposed (nothing left running) and the error rethrown. */

@@ -25,4 +25,16 @@ export interface StartedPlatform extends AsyncDisposable {
   endpoints(): string[];
   /** Writes what helps explain a failure into `dir`. Called in the diagnostics phase, always. */
   collectDiagnostics(dir: string): Promise<void>;
+  /** The cluster, when the platform is Kubernetes (kind, k3d, k3s, an existing cluster). */
+  kube?(): KubeTarget;
+}
+
+/** How to reach a cell's Kubernetes cluster. Paths only: a kubeconfig's contents never reach a log or report. */
+export interface KubeTarget {
+  /** A kubeconfig file (mode 0600). */
+  readonly kubeconfigPath: string;
+  /** The context to use in it; undefined: its current-context. */
+  readonly context?: string;
+  /** The namespace the platform set aside for this cell (an existing cluster); undefined: the method picks one. */
+  readonly namespace?: string;
 }

@@ -22,6 +22,8 @@ export const PLATFORM_NEEDS: Readonly<Record<PlatformName, readonly Need[]>> = {
   existing: [],
   kind: [{ id: 'kind' }, { id: 'docker-daemon' }, { id: 'kubectl', optional: true }],
   k3d: [{ id: 'k3d' }, { id: 'docker-daemon' }],
+  // testcontainers' K3sContainer: a docker daemon, no CLI
+  k3s: [{ id: 'docker-daemon' }],
 };
 
 export const METHOD_NEEDS: Readonly<Record<MethodName, readonly Need[]>> = {

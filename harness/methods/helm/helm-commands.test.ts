@@ -17,6 +17,7 @@ import { lastDeployed, parseHistory } from './helm-history.js';
 const base: HelmMethodConfig = {
   chart: 'charts/app',
   chartVersion: '{{version}}',
+  chartVersions: {},
   values: [],
   set: {},
   timeoutSeconds: 60,

@@ -73,6 +73,7 @@ describe('helm argv with the real helm binary', () => {
   const config = (over: Partial<HelmMethodConfig>): HelmMethodConfig => ({
     chart: 'charts/shop',
     chartVersion: '{{version}}',
+    chartVersions: {},
     values: ['values/base.yaml', 'values/kind.yaml'],
     set: { 'image.tag': '{{version}}', 'podLabels.tier': '{{axes.tier}}' },
     timeoutSeconds: 120,
