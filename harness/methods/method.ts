@@ -39,7 +39,7 @@ export interface Installation extends AsyncDisposable {
   rollback(to: string, ctx: RunContext): Promise<void>;
   collectDiagnostics(dir: string): Promise<void>;
   /** Where the product runs in a cluster (helm, operator): the pod observer, port-forward and Kubernetes diagnostics look here. */
-  readonly kube?: KubeWorkload;
+  readonly workload?: KubeWorkload;
 }
 
 export interface KubeWorkload {
