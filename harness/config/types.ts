@@ -299,6 +299,11 @@ export type RollbackPolicy = 'never' | 'on-failure' | 'always';
 export interface PathConfig {
   from: string;
   to: string;
+  /**
+   * Versions upgraded through on the way, in order, excluding from and to (resolved from the
+   * matrix's catalog: required stops, or listed). Absent or empty: one hop, from → to.
+   */
+  via?: string[];
 }
 
 export interface StrategyOptions {
