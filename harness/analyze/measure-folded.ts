@@ -6,7 +6,7 @@ import { consumedRatio, emptyErrorBudget } from './error-budget.js';
 import { type FoldedCell, type FoldedClass, type FoldedSegment, newLatencyHistogram } from './fold.js';
 import { ALL_PHASES, sortedNested } from './latency.js';
 import { OrderedCounts } from './ordered-counts.js';
-import { inPhase, phaseAt, phaseSpan, upgradeWindow } from './phases.js';
+import { inPhase, phaseAt, phaseSpan, upgradeWindow, withLastOnly } from './phases.js';
 import { UNKNOWN_VERSION, type VersionsSummary } from './versions.js';
 
 /**
@@ -31,7 +31,7 @@ export function measureFolded(folded: FoldedCell, ctx: MeasureContext): CellMeas
     latencyByClass: foldedLatencyByClass(segments, phases),
     samplerClasses: foldedSamplerClasses(segments),
     versions: foldedVersions(segments, ctx.from, ctx.to, phaseSpan(phases, 'rollback')?.start),
-    settleVersions: foldedVersionsIn(segments, phases, 'settle', ctx.to),
+    settleVersions: foldedVersionsIn(segments, withLastOnly(phases, 'settle'), 'settle', ctx.to),
     rollbackVersions: foldedVersionsIn(segments, phases, 'verify-rollback', ctx.from),
     timeline: folded.timeline,
     lateSamples: folded.lateSamples,
@@ -184,10 +184,11 @@ export function foldedVersions(
     if (!(seg.startAt < until)) continue;
     const toEnds = seg.okEnds.get(to);
     if (toEnds) firstTo = Math.min(firstTo, toEnds.minEndMs);
-    const fromEnds = seg.okEnds.get(from);
-    if (fromEnds) lastFrom = Math.max(lastFrom, fromEnds.maxEndMs);
+    // `from`, or a stop of a multi-hop path: any known version but `to`.
+    for (const [v, ends] of seg.okEnds)
+      if (v !== undefined && v !== to) lastFrom = Math.max(lastFrom, ends.maxEndMs);
   }
-  // The latest `from` response before `until` counts only when it came after the first `to` one.
+  // The latest older response before `until` counts only when it came after the first `to` one.
   if (!(lastFrom > firstTo)) lastFrom = Number.NEGATIVE_INFINITY;
   const mixedWindow =
     from !== to && Number.isFinite(firstTo) && Number.isFinite(lastFrom)

@@ -35,3 +35,13 @@ export function upgradeWindow(phases: readonly PhaseRecord[]): { start: number; 
   const settle = phaseSpan(phases, 'settle');
   return { start: upgrade.start, end: Math.max(upgrade.end, settle?.end ?? upgrade.end) };
 }
+
+/**
+ * The phases with only the last record named `name` kept. A multi-hop upgrade settles after every
+ * hop, and only the settle after the last hop is judged against the target version (the earlier
+ * ones serve the stops on the way by design).
+ */
+export function withLastOnly(phases: readonly PhaseRecord[], name: PhaseName): PhaseRecord[] {
+  const last = phases.findLastIndex((p) => p.name === name);
+  return phases.filter((p, i) => p.name !== name || i === last);
+}

@@ -7,10 +7,12 @@ export type VersionsSummary = CellRecord['versions'];
 export const UNKNOWN_VERSION = 'unknown';
 
 /**
- * Who served the ok responses, and the mixed-version window: from the first response of `to`
- * to the last response of `from` after it (by response end time), or null if `from` never
- * answered after `to` did. Only responses that end before `until` (e.g. the rollback's start,
- * after which `from` answers again by design) count for the window.
+ * Who served the ok responses (every version seen, the stops of a multi-hop path too), and the
+ * mixed-version window: from the first response of `to` to the last response of an older version
+ * after it (by response end time), or null if none answered after `to` did. An older version is
+ * any known version but `to`: `from`, or on a multi-hop path the stop before `to`. Only responses
+ * that end before `until` (e.g. the rollback's start, after which `from` answers again by design)
+ * count for the window.
  */
 export function computeVersions(
   samples: readonly Sample[],
@@ -28,7 +30,8 @@ export function computeVersions(
   }
   let lastFrom = Number.NEGATIVE_INFINITY;
   for (const s of samples) {
-    if (s.outcome === 'ok' && s.version === from && s.endMs > firstTo && s.endMs < until) {
+    const older = s.version !== undefined && s.version !== to;
+    if (s.outcome === 'ok' && older && s.endMs > firstTo && s.endMs < until) {
       lastFrom = Math.max(lastFrom, s.endMs);
     }
   }

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, formatConfigIssue, HarnessError } from '../common/errors.js';
 import { redact } from '../common/redact.js';
 import { loadMatrix, validateFile } from '../config/index.js';
+import { formatHops } from '../matrix/expand.js';
 import { filterCells } from '../matrix/index.js';
 import { parseShard } from '../run/shard.js';
 import { registerBenchReportCommand } from './bench-report-command.js';
@@ -67,6 +68,7 @@ async function planCommand(matrixFile: string, opts: PlanOpts): Promise<number> 
     const doc = {
       matrix: plan.matrix.name,
       scenario: plan.scenario.name,
+      ...(plan.catalog ? { catalog: plan.catalog.name } : {}),
       ...(shard ? { shard } : {}),
       cells,
     };
@@ -79,6 +81,8 @@ async function planCommand(matrixFile: string, opts: PlanOpts): Promise<number> 
       ? `  expect ${c.expect.status}${c.expect.reason ? ` (${c.expect.reason})` : ''}`
       : '';
     out(`  ${c.id}${expect}`);
+    const stops = c.path.via?.length ?? 0;
+    if (stops > 0) out(`      ${formatHops(c.path)} (${stops + 1} hops)`);
   }
   return EXIT.ok;
 }

@@ -3,12 +3,13 @@
  * Ctrl-C / SIGTERM / SIGHUP by tearing down, prints the verdicts and where the reports are.
  */
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { systemClock } from '../common/clock.js';
 import type { RunShard } from '../common/run-record.js';
 import { loadMatrix } from '../config/index.js';
 import { filterCells } from '../matrix/index.js';
+import { defaultKubeconfigPath } from '../platforms/existing/kubeconfig.js';
 import { createReporterRegistry, RUN_JSON_FILE } from '../report/index.js';
 import { describeDryRun } from '../run/dry-run.js';
 import { defaultRegistries } from '../run/registries.js';
@@ -157,8 +158,15 @@ function reportEntries(runDir: string, files: readonly string[]): string[] {
   return entries;
 }
 
-/** The built-in plugins, with the helm binary `scripts/fetch-helm.sh` puts in .tools/ when there is one. */
+/**
+ * The built-in plugins, with the helm binary `scripts/fetch-helm.sh` puts in .tools/ when there is
+ * one, and the kubeconfig an existing cluster uses when its scenario names none ($KUBECONFIG, ~/.kube/config).
+ */
 function harnessRegistries(repoRoot: string) {
   const fetched = join(repoRoot, '.tools', 'helm', 'helm');
-  return defaultRegistries(existsSync(fetched) ? { helmPath: fetched } : {});
+  const defaultKubeconfig = defaultKubeconfigPath(process.env, homedir());
+  return defaultRegistries({
+    ...(existsSync(fetched) ? { helmPath: fetched } : {}),
+    ...(defaultKubeconfig ? { defaultKubeconfig } : {}),
+  });
 }

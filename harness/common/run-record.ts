@@ -1,4 +1,4 @@
-import type { FailureClass, Outcome, PhaseRecord, TimelineEvent } from './sample.js';
+import type { FailureClass, Outcome, PhaseName, PhaseRecord, TimelineEvent } from './sample.js';
 
 export const RUN_RECORD_SCHEMA_VERSION = 1;
 
@@ -162,6 +162,65 @@ export interface CellTimeline {
   buckets: TimelineBucket[];
 }
 
+/** What happened to a workload's pods while the cell was observed (observe/pod-timeline.ts WorkloadSummary). */
+export interface KubeWorkloadSummary {
+  /** `Deployment/web`, `StatefulSet/db`, `Pod/<name>` for a pod without owner. */
+  workload: string;
+  podsSeen: number;
+  restarts: number;
+  /** The most pods of this workload that existed and were not ready at the same time. */
+  maxNotReady: number;
+  /** Container images in the order first seen. */
+  images: string[];
+}
+
+/** Pod changes counted in a span of time (observe/pod-phases.ts PhaseCounts). */
+export interface KubePhaseCounts {
+  /** Container restarts (sum of restartCount increases). */
+  restarts: number;
+  /** Ready → not-ready transitions. */
+  notReady: number;
+  /** Warning Events. */
+  warnings: number;
+  podsAdded: number;
+  podsDeleted: number;
+  imageChanges: number;
+  /** Workloads with a restart, a not-ready transition or a warning, sorted. */
+  workloads: string[];
+}
+
+/** The pod changes that fell in one phase of the cell (one entry per phase record, hops repeat). */
+export interface KubePhaseAttribution extends KubePhaseCounts {
+  phase: PhaseName;
+  detail?: string;
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Connections through the harness's port-forward (platforms/kube/port-forward.ts ServiceForwardStats). */
+export interface KubePortForwardStats {
+  accepted: number;
+  tunnelled: number;
+  noReadyPod: number;
+  errors: number;
+}
+
+/** What the pod observer saw of the product's workload during a cell on Kubernetes. */
+export interface KubernetesCellRecord {
+  /** The namespace the product's pods run in. */
+  namespace: string;
+  workloads: KubeWorkloadSummary[];
+  /** Per phase record, in the cell's phase order. */
+  byPhase: KubePhaseAttribution[];
+  /** Changes in no phase (between phases, or after the last one). */
+  outside: KubePhaseCounts;
+  kubeEvents: { total: number; warnings: number };
+  /** Present when the traffic went through a port-forward. */
+  portForward?: KubePortForwardStats;
+  /** What limited the observation (a watch that gave up, events not kept, a slow stop). */
+  notes: string[];
+}
+
 export interface CellRecord {
   id: string;
   axes: Record<string, string>;
@@ -195,6 +254,8 @@ export interface CellRecord {
   /** Why some checks were not made (things that never happened are not judged). */
   notes?: string[];
   error?: { phase: string; message: string };
+  /** The product's pods as observed on Kubernetes (absent on other platforms and in older records). */
+  kubernetes?: KubernetesCellRecord;
   /** Relative to the run directory. */
   artifactsDir: string;
 }

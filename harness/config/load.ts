@@ -1,35 +1,27 @@
 /**
- * Loads scenario and matrix files: YAML with positions → schema (defaults applied) → cross-field
- * rules → cells. Every problem in every file involved is reported at once, as one ConfigError
+ * Loads scenario and matrix files: YAML with positions → schema (defaults applied) → the matrix's
+ * paths resolved against its catalog → cross-field rules → cells. Every problem in every file involved is reported at once, as one ConfigError
  * whose issues carry file:line:col and the field path.
  */
 import { dirname, isAbsolute, join } from 'node:path';
-import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../common/errors.js';
 import { expandMatrix } from '../matrix/expand.js';
+import { checkCatalog } from './catalog.js';
+import { byPosition, type Checked, checkDocument, emptyFileIssue } from './check-document.js';
 import { toConfigIssue, type YamlSource } from './locate.js';
 import { matrixRules } from './matrix-rules.js';
-import { configErrorMap, describeValue } from './messages.js';
+import { describeValue } from './messages.js';
+import { isUnder, resolveMatrix } from './resolve-paths.js';
 import { scenarioRules } from './scenario-rules.js';
 import { MatrixSchema, ScenarioSchema } from './schema.js';
 import { didYouMean } from './suggest.js';
-import type { LoadedPlan, MatrixConfig, ScenarioConfig } from './types.js';
+import type { CatalogConfig, LoadedPlan, MatrixInput, ScenarioConfig } from './types.js';
 import { type ParsedYaml, parseYaml, readYaml } from './yaml-source.js';
-import { problemsFromZod } from './zod-issues.js';
-
-interface Checked<T> {
-  value?: T;
-  issues: ConfigIssue[];
-}
 
 /** A validated file: a scenario alone, or a matrix with its scenario and cells. */
 export type ValidatedFile =
   | { kind: 'Scenario'; file: string; scenario: ScenarioConfig }
   | { kind: 'Matrix'; file: string; plan: LoadedPlan };
-
-function byPosition(a: ConfigIssue, b: ConfigIssue): number {
-  return a.line - b.line || a.column - b.column;
-}
 
 /** Issues of several files: each file's issues sorted by position, files in the order given. */
 function ordered(...groups: ConfigIssue[][]): ConfigIssue[] {
@@ -38,36 +30,6 @@ function ordered(...groups: ConfigIssue[][]): ConfigIssue[] {
 
 function fail(...groups: ConfigIssue[][]): never {
   throw new ConfigError(ordered(...groups));
-}
-
-function emptyFileIssue(source: YamlSource, kind: string): ConfigIssue {
-  return {
-    file: source.file,
-    line: 1,
-    column: 1,
-    path: '',
-    message: `the file is empty; expected a ${kind} document`,
-  };
-}
-
-function checkDocument<T>(
-  parsed: ParsedYaml,
-  schema: z.ZodType<T>,
-  kind: 'Scenario' | 'Matrix',
-  rules: (value: T) => ReturnType<typeof scenarioRules>,
-): Checked<T> & { source?: YamlSource } {
-  if (!parsed.ok) return { issues: parsed.issues };
-  const { source, data } = parsed;
-  const issues = [...parsed.issues];
-  if (data === null || data === undefined)
-    return { source, issues: [...issues, emptyFileIssue(source, kind)] };
-  const result = schema.safeParse(data, { error: configErrorMap, reportInput: true });
-  if (!result.success) {
-    const problems = problemsFromZod(result.error, schema, data);
-    return { source, issues: [...issues, ...problems.map((p) => toConfigIssue(source, p))] };
-  }
-  issues.push(...rules(result.data).map((p) => toConfigIssue(source, p)));
-  return issues.length > 0 ? { source, issues } : { source, value: result.data, issues };
 }
 
 function checkScenario(parsed: ParsedYaml): Checked<ScenarioConfig> {
@@ -88,41 +50,87 @@ export async function loadScenario(file: string): Promise<ScenarioConfig> {
   return checked.value;
 }
 
-function scenarioPathOf(matrixFile: string, data: unknown): string | undefined {
+/** A file the matrix names (`scenario`, `catalog`), relative to the matrix file. */
+function namedFile(matrixFile: string, data: unknown, field: 'scenario' | 'catalog'): string | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
-  const scenario = (data as { scenario?: unknown }).scenario;
-  if (typeof scenario !== 'string' || scenario.trim() === '') return undefined;
-  return isAbsolute(scenario) ? scenario : join(dirname(matrixFile), scenario);
+  const value = (data as Record<string, unknown>)[field];
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  return isAbsolute(value) ? value : join(dirname(matrixFile), value);
+}
+
+async function readNamed(
+  source: YamlSource,
+  field: 'scenario' | 'catalog',
+  file: string,
+): Promise<{ parsed: ParsedYaml; missing?: ConfigIssue }> {
+  const parsed = await readYaml(file);
+  if (parsed.ok || !parsed.issues.some((i) => i.message === 'file not found')) return { parsed };
+  const missing = toConfigIssue(source, {
+    path: [field],
+    message: `${field} file not found: ${file} (the path is relative to the matrix file)`,
+  });
+  return { parsed, missing };
+}
+
+/** The catalog the matrix names, checked; nothing when it names none. */
+async function checkNamedCatalog(
+  source: YamlSource,
+  file: string | undefined,
+): Promise<Checked<CatalogConfig> & { file?: string }> {
+  if (file === undefined) return { issues: [] };
+  const { parsed, missing } = await readNamed(source, 'catalog', file);
+  if (missing) return { file, issues: [missing] };
+  return { file, ...checkCatalog(parsed) };
 }
 
 async function checkMatrix(file: string, parsed: ParsedYaml): Promise<LoadedPlan> {
   if (!parsed.ok) fail(parsed.issues);
-  const matrix = checkDocument<MatrixConfig>(parsed, MatrixSchema, 'Matrix', () => []);
-  const scenarioFile = scenarioPathOf(file, parsed.data);
-  if (scenarioFile === undefined) fail(matrix.issues);
-  const scenarioYaml = await readYaml(scenarioFile);
-  if (!scenarioYaml.ok && scenarioYaml.issues.some((i) => i.message === 'file not found')) {
-    const issue = toConfigIssue(parsed.source, {
-      path: ['scenario'],
-      message: `scenario file not found: ${scenarioFile} (the path is relative to the matrix file)`,
-    });
-    fail([...matrix.issues, issue]);
-  }
-  const scenario = checkScenario(scenarioYaml);
-  if (!matrix.value || !scenario.value) fail(matrix.issues, scenario.issues);
-  const ruleIssues = matrixRules(matrix.value, scenario.value).map((p) => toConfigIssue(parsed.source, p));
+  const { source } = parsed;
+  const matrix = checkDocument<MatrixInput>(parsed, MatrixSchema, 'Matrix', () => []);
+  const scenarioFile = namedFile(file, parsed.data, 'scenario');
+  const catalog = await checkNamedCatalog(source, namedFile(file, parsed.data, 'catalog'));
+  if (scenarioFile === undefined) fail(matrix.issues, catalog.issues);
+  const named = await readNamed(source, 'scenario', scenarioFile);
+  if (named.missing) fail([...matrix.issues, named.missing], catalog.issues);
+  const scenario = checkScenario(named.parsed);
+  if (!matrix.value || !scenario.value || (catalog.file !== undefined && !catalog.value))
+    fail(matrix.issues, scenario.issues, catalog.issues);
+  const resolved = resolveMatrix(matrix.value, catalog.value);
+  const context = { input: matrix.value, ...(catalog.value ? { catalog: catalog.value } : {}) };
+  // Rules about a path that could not be resolved would only repeat its problem.
+  const rules = matrixRules(resolved.matrix, scenario.value, context).filter(
+    (p) => !isUnder(p.path, resolved.unresolved) && !(resolved.unresolved.length > 0 && isMatchPath(p.path)),
+  );
+  const ruleIssues = [...resolved.problems, ...rules].map((p) => toConfigIssue(source, p));
   if (ruleIssues.length > 0) fail(ruleIssues);
-  const cells = expandMatrix(matrix.value);
+  const cells = expandMatrix(resolved.matrix);
   if (cells.length === 0) {
     fail([
-      toConfigIssue(parsed.source, {
+      toConfigIssue(source, {
         path: ['axes'],
         message:
           'the matrix has no cells: every combination is excluded or pairs a platform with a method it cannot run',
       }),
     ]);
   }
-  return { matrixFile: file, scenarioFile, matrix: matrix.value, scenario: scenario.value, cells };
+  return {
+    matrixFile: file,
+    scenarioFile,
+    matrix: resolved.matrix,
+    scenario: scenario.value,
+    ...(catalog.file !== undefined && catalog.value
+      ? { catalogFile: catalog.file, catalog: catalog.value }
+      : {}),
+    cells,
+  };
+}
+
+/** `exclude[i].path…` or `expect[i].match.path…`: a match's path, checked against the axes' paths. */
+function isMatchPath(path: readonly PropertyKey[]): boolean {
+  return (
+    (path[0] === 'exclude' && path[2] === 'path') ||
+    (path[0] === 'expect' && path[2] === 'match' && path[3] === 'path')
+  );
 }
 
 /** Loads a matrix, its scenario (relative to the matrix file) and expands the cells. */

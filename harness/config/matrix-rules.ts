@@ -8,10 +8,13 @@ import { postgresMajor } from '../platforms/local/postgres-versions.js';
 import { duplicates, known } from './scenario-rules.js';
 import { didYouMean } from './suggest.js';
 import type {
+  CatalogConfig,
   CellMatch,
   MatrixConfig,
+  MatrixInput,
   MethodName,
   PathConfig,
+  PathInput,
   PlatformName,
   ScenarioConfig,
 } from './types.js';
@@ -19,7 +22,60 @@ import type { ConfigProblem } from './zod-issues.js';
 
 type Path = PropertyKey[];
 
-function pathRules(path: PathConfig, at: Path, scenario: ScenarioConfig): ConfigProblem[] {
+/** What a loaded path was resolved from, to name it in messages, and the catalog it came from. */
+export interface PathContext {
+  /** The matrix as written: where a path said n-K, latest or required-stops. */
+  input?: MatrixInput;
+  catalog?: CatalogConfig;
+}
+
+/** ` (from: n-2)` when the file said something else than the version. */
+function origin(written: PathInput | undefined, end: 'from' | 'to', version: string): string {
+  const said = written?.[end];
+  return said !== undefined && said !== version ? ` (${end}: ${said})` : '';
+}
+
+function stopOrigin(written: PathInput | undefined): string {
+  return written?.via === 'required-stops' ? ' (a required stop of the catalog)' : '';
+}
+
+/**
+ * The first stop out of place in `order` (oldest first): stops must ascend, strictly between from
+ * and to. Versions `order` does not list are skipped.
+ */
+function misplacedStop(
+  path: PathConfig,
+  order: readonly string[],
+): { index: number; stop: string; after?: string; before?: string } | undefined {
+  const position = (v: string) => order.indexOf(v);
+  let previous = position(path.from) >= 0 ? path.from : undefined;
+  const to = position(path.to);
+  for (const [index, stop] of (path.via ?? []).entries()) {
+    const at = position(stop);
+    if (at < 0) continue;
+    if (previous !== undefined && at <= position(previous)) return { index, stop, after: previous };
+    if (to >= 0 && at >= to) return { index, stop, before: path.to };
+    previous = stop;
+  }
+  return undefined;
+}
+
+function orderMessage(
+  found: NonNullable<ReturnType<typeof misplacedStop>>,
+  where: string,
+  order: readonly string[],
+): string {
+  const place = found.after !== undefined ? `after ${found.after}` : `before ${found.before}`;
+  return `stop ${found.stop} must come ${place} in ${where} (oldest first: ${known([...order])}); stops go from older to newer, strictly between from and to`;
+}
+
+function pathRules(
+  path: PathConfig,
+  at: Path,
+  scenario: ScenarioConfig,
+  written?: PathInput,
+  catalog?: CatalogConfig,
+): ConfigProblem[] {
   const versions = scenario.versions;
   const problems: ConfigProblem[] = [];
   for (const end of ['from', 'to'] as const) {
@@ -27,10 +83,18 @@ function pathRules(path: PathConfig, at: Path, scenario: ScenarioConfig): Config
     if (!versions.includes(version)) {
       problems.push({
         path: [...at, end],
-        message: `version ${version} is not in the scenario's versions (known: ${known(versions)})`,
+        message: `version ${version}${origin(written, end, version)} is not in the scenario's versions (known: ${known(versions)})`,
       });
     }
   }
+  const stops = path.via ?? [];
+  stops.forEach((stop, j) => {
+    if (versions.includes(stop)) return;
+    problems.push({
+      path: [...at, 'via', j],
+      message: `stop ${stop}${stopOrigin(written)} is not in the scenario's versions (known: ${known(versions)})`,
+    });
+  });
   if (problems.length > 0) return problems;
   const from = versions.indexOf(path.from);
   const to = versions.indexOf(path.to);
@@ -42,8 +106,23 @@ function pathRules(path: PathConfig, at: Path, scenario: ScenarioConfig): Config
   } else if (from > to) {
     problems.push({
       path: [...at, 'from'],
-      message: `version ${path.from} comes after ${path.to} in the scenario's versions (oldest first: ${known(versions)}); from must be older than to`,
+      message: `version ${path.from}${origin(written, 'from', path.from)} comes after ${path.to} in the scenario's versions (oldest first: ${known(versions)}); from must be older than to`,
     });
+  }
+  if (problems.length === 0) {
+    const inScenario = misplacedStop(path, versions);
+    const inCatalog = catalog && !inScenario ? misplacedStop(path, catalog.versions) : undefined;
+    if (inScenario) {
+      problems.push({
+        path: [...at, 'via', inScenario.index],
+        message: orderMessage(inScenario, "the scenario's versions", versions),
+      });
+    } else if (inCatalog && catalog) {
+      problems.push({
+        path: [...at, 'via', inCatalog.index],
+        message: orderMessage(inCatalog, `catalog ${catalog.name}'s versions`, catalog.versions),
+      });
+    }
   }
   if (scenario.postgres && postgresMajor(path.from) !== postgresMajor(path.to)) {
     problems.push({
@@ -98,15 +177,20 @@ function methodRule(method: MethodName, at: Path, scenario: ScenarioConfig): Con
 }
 
 function platformRule(platform: PlatformName, at: Path, scenario: ScenarioConfig): ConfigProblem[] {
-  if (platform === 'existing' && (scenario.existing?.urls.length ?? 0) === 0) {
+  if (
+    platform === 'existing' &&
+    (scenario.existing?.urls.length ?? 0) === 0 &&
+    !scenario.existing?.kubernetes
+  ) {
     return [
       {
         path: at,
-        message: 'platform existing needs existing.urls (where the product already runs) in the scenario',
+        message:
+          'platform existing needs existing.urls (where the product already runs) or existing.kubernetes (a cluster to make namespaces in) in the scenario',
       },
     ];
   }
-  if ((platform === 'kind' || platform === 'k3d') && !scenario.kubernetes) {
+  if ((platform === 'kind' || platform === 'k3d' || platform === 'k3s') && !scenario.kubernetes) {
     return [
       {
         path: at,
@@ -117,7 +201,7 @@ function platformRule(platform: PlatformName, at: Path, scenario: ScenarioConfig
   return [];
 }
 
-function axesRules(matrix: MatrixConfig, scenario: ScenarioConfig): ConfigProblem[] {
+function axesRules(matrix: MatrixConfig, scenario: ScenarioConfig, context: PathContext): ConfigProblem[] {
   const { axes } = matrix;
   const problems: ConfigProblem[] = [];
   const same = (name: string) => (key: string) => `${name} ${key}`;
@@ -128,7 +212,9 @@ function axesRules(matrix: MatrixConfig, scenario: ScenarioConfig): ConfigProble
   problems.push(...duplicates(axes.rollback, String, (i) => ['axes', 'rollback', i], same('rollback')));
   problems.push(...duplicates(axes.profile, String, (i) => ['axes', 'profile', i], same('profile')));
   axes.path.forEach((path, i) => {
-    problems.push(...pathRules(path, ['axes', 'path', i], scenario));
+    problems.push(
+      ...pathRules(path, ['axes', 'path', i], scenario, context.input?.axes.path[i], context.catalog),
+    );
   });
   axes.profile.forEach((profile, i) => {
     problems.push(...profileRule(profile, ['axes', 'profile', i], scenario));
@@ -192,12 +278,15 @@ function customKeyRule(match: CellMatch, at: Path, matrix: MatrixConfig): Config
     }));
 }
 
-function includeRules(matrix: MatrixConfig, scenario: ScenarioConfig): ConfigProblem[] {
+function includeRules(matrix: MatrixConfig, scenario: ScenarioConfig, context: PathContext): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   matrix.include.forEach((include, i) => {
     const at: Path = ['include', i];
     problems.push(...customKeyRule(include, at, matrix));
-    if (include.path) problems.push(...pathRules(include.path, [...at, 'path'], scenario));
+    if (include.path) {
+      const written = context.input?.include[i]?.path;
+      problems.push(...pathRules(include.path, [...at, 'path'], scenario, written, context.catalog));
+    }
     if (include.profile !== undefined)
       problems.push(...profileRule(include.profile, [...at, 'profile'], scenario));
     if (include.method !== undefined)
@@ -263,8 +352,13 @@ function matchRules(match: CellMatch, at: Path, matrix: MatrixConfig): ConfigPro
     withIncludes(axes.profile, (m) => m.profile),
     ['profile'],
   );
-  const paths = withIncludes(axes.path, (m) => m.path).map(formatPathValue);
-  check('path', match.path ? formatPathValue(match.path) : undefined, paths, ['path']);
+  if (match.path) {
+    // Without via, a match names from and to only and fits a path whatever its stops.
+    const loose = match.path.via === undefined;
+    const shown = (p: PathConfig) => formatPathValue(loose ? { from: p.from, to: p.to } : p);
+    const paths = withIncludes(axes.path, (m) => m.path).map(shown);
+    check('path', shown(match.path), paths, ['path']);
+  }
   for (const [name, value] of Object.entries(match.custom ?? {})) {
     const values = axes.custom[name];
     if (!values) continue;
@@ -278,8 +372,16 @@ function matchRules(match: CellMatch, at: Path, matrix: MatrixConfig): ConfigPro
   return problems;
 }
 
-export function matrixRules(matrix: MatrixConfig, scenario: ScenarioConfig): ConfigProblem[] {
-  const problems = [...axesRules(matrix, scenario), ...includeRules(matrix, scenario)];
+/**
+ * Every problem of a loaded matrix (paths resolved) with its scenario. `context` names what the
+ * paths were written as and the catalog, for messages and the stops' order.
+ */
+export function matrixRules(
+  matrix: MatrixConfig,
+  scenario: ScenarioConfig,
+  context: PathContext = {},
+): ConfigProblem[] {
+  const problems = [...axesRules(matrix, scenario, context), ...includeRules(matrix, scenario, context)];
   matrix.exclude.forEach((match, i) => {
     problems.push(...matchRules(match, ['exclude', i], matrix));
   });

@@ -4,6 +4,7 @@
  * Part of schema.ts (the scenario schema composes them).
  */
 import { z } from 'zod';
+import { expressionProblem } from '../methods/operator/operator-expressions.js';
 import { expectedMessage } from './messages.js';
 import {
   argvSchema,
@@ -119,9 +120,9 @@ export const kubernetesSchema = z
           .min(1)
           .optional()
           .meta({ description: 'Only pods matching it are observed (default: every pod of the namespace).' }),
-        logTailLines: positiveInt
-          .default(200)
-          .meta({ description: 'Log lines kept per container of a not-ready or restarted pod (diagnostics).' }),
+        logTailLines: positiveInt.default(200).meta({
+          description: 'Log lines kept per container of a not-ready or restarted pod (diagnostics).',
+        }),
       })
       .prefault({})
       .meta({ description: "What the pod observer watches in the product's namespace." }),
@@ -138,15 +139,15 @@ export const existingPlatformSchema = z
       .meta({ description: 'Where the already running product answers (exec method).' }),
     kubernetes: z
       .strictObject({
-        kubeconfig: z
+        kubeconfig: z.string().min(1).optional().meta({
+          description:
+            'Kubeconfig file, relative to the scenario; default $KUBECONFIG, then ~/.kube/config. Never copied into reports.',
+        }),
+        context: z
           .string()
           .min(1)
           .optional()
-          .meta({
-            description:
-              'Kubeconfig file, relative to the scenario; default $KUBECONFIG, then ~/.kube/config. Never copied into reports.',
-          }),
-        context: z.string().min(1).optional().meta({ description: 'Context in it; default its current-context.' }),
+          .meta({ description: 'Context in it; default its current-context.' }),
         namespacePrefix: z
           .string()
           .regex(/^[a-z]([a-z0-9-]{0,20}[a-z0-9])?$/, {
@@ -200,6 +201,15 @@ export const helmMethodSchema = z
       'The helm method: helm upgrade --install at N, upgrade to N+1, helm rollback to the revision of N.',
   });
 
+/** A `ready`/`failed` expression, syntax-checked at load time (the method checks again at run time). */
+const operatorExpressionSchema = z
+  .string()
+  .min(1)
+  .superRefine((text, ctx) => {
+    const problem = expressionProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 export const operatorMethodSchema = z
   .strictObject({
     manifests: z
@@ -211,7 +221,10 @@ export const operatorMethodSchema = z
       }),
     chart: z
       .strictObject({
-        chart: z.string().min(1).meta({ description: 'repo/name, oci://… or a path relative to the scenario.' }),
+        chart: z
+          .string()
+          .min(1)
+          .meta({ description: 'repo/name, oci://… or a path relative to the scenario.' }),
         repo: httpUrlSchema.optional(),
         release: nameSchema.default('operator'),
         version: z.string().min(1).default('{{operatorVersion}}'),
@@ -219,7 +232,10 @@ export const operatorMethodSchema = z
         set: z.record(z.string().min(1), z.string()).default(() => ({})),
       })
       .optional()
-      .meta({ description: 'Or install the operator from its Helm chart (the helm binary, as the helm method runs it).' }),
+      .meta({
+        description:
+          'Or install the operator from its Helm chart (the helm binary, as the helm method runs it).',
+      }),
     operatorVersion: z
       .string()
       .min(1)
@@ -229,13 +245,10 @@ export const operatorMethodSchema = z
       .record(z.string().min(1), z.string().min(1))
       .default(() => ({}))
       .meta({ description: 'Product version → operator version; wins over operatorVersion.' }),
-    upgrade: z
-      .enum(['resource', 'operator', 'both'])
-      .default('resource')
-      .meta({
-        description:
-          "What an upgrade changes: the resource's version field, the operator itself (re-applied at N+1's operator version), or both (operator first).",
-      }),
+    upgrade: z.enum(['resource', 'operator', 'both']).default('resource').meta({
+      description:
+        "What an upgrade changes: the resource's version field, the operator itself (re-applied at N+1's operator version), or both (operator first).",
+    }),
     namespace: nameSchema
       .optional()
       .meta({ description: "Namespace of the operator's chart release (manifests carry their own)." }),
@@ -251,7 +264,7 @@ export const operatorMethodSchema = z
       .default('spec.version')
       .meta({ description: 'The field patched (merge patch) to move to another version.' }),
     ready: z
-      .array(z.string().min(1))
+      .array(operatorExpressionSchema)
       .min(1)
       .default(() => ['Available=True'])
       .meta({
@@ -259,7 +272,7 @@ export const operatorMethodSchema = z
           'All must hold for the resource to count as at a version: "<Condition>=<True|False|Unknown>" or "<field.path>==<value>" ({{version}} replaced).',
       }),
     failed: z
-      .array(z.string().min(1))
+      .array(operatorExpressionSchema)
       .default(() => ['Degraded=True'])
       .meta({
         description: 'Any of these ends the wait at once as a failed upgrade (same syntax as ready).',
@@ -270,6 +283,15 @@ export const operatorMethodSchema = z
     fieldManager: nameSchema
       .default('upgrade-harness')
       .meta({ description: 'Server-side apply field manager.' }),
+  })
+  .superRefine((operator, ctx) => {
+    if (operator.upgrade !== 'resource' && operator.manifests.length === 0 && !operator.chart) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upgrade'],
+        message: `upgrade: ${operator.upgrade} re-installs the operator at the new version: list its manifests (files or https:// URLs) or give its chart`,
+      });
+    }
   })
   .meta({
     description:

@@ -4,14 +4,16 @@
  */
 import { z } from 'zod';
 import { describeValue, expectedMessage } from './messages.js';
+import { didYouMean } from './suggest.js';
+import type { PathInput } from './types.js';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 /** Versions and custom axis values end up in cell ids and folder names: no spaces, no slashes. */
 export const VALUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** `FROM -> TO`, spaces optional. */
+/** `FROM -> TO` or `FROM -> STOP -> ... -> TO`, spaces optional (a "-" right before ">" is the arrow). */
 export const PATH_STRING_PATTERN =
-  /^\s*([A-Za-z0-9][A-Za-z0-9._+-]*?)\s*->\s*([A-Za-z0-9][A-Za-z0-9._+-]*)\s*$/;
+  /^\s*[A-Za-z0-9](?:[A-Za-z0-9._+]|-(?!>))*(?:\s*->\s*[A-Za-z0-9](?:[A-Za-z0-9._+]|-(?!>))*)+\s*$/;
 
 export const nameSchema = z.string().regex(NAME_PATTERN, {
   error: (issue) =>
@@ -126,21 +128,52 @@ export const envSchema = z.record(
   envValue,
 );
 
-const pathObject = z.strictObject({ from: versionSchema, to: versionSchema });
+/** The `via` keywords of a path. */
+export const VIA_KEYWORDS = ['required-stops', 'direct'] as const;
+
+const viaSchema = z
+  .union([z.enum(VIA_KEYWORDS), z.array(versionSchema).min(1, { error: 'use via: direct for no stops' })], {
+    error: (issue) =>
+      `${expectedMessage('via: required-stops, direct, or a list of versions', issue.input)}${typeof issue.input === 'string' ? didYouMean(issue.input, VIA_KEYWORDS) : ''}`,
+  })
+  .meta({
+    description:
+      "The stops on the way, upgraded through in order: `required-stops` (the catalog's required stops strictly between from and to), `direct` (none), or a list of versions.",
+  });
+
+const pathObject = z.strictObject({
+  from: versionSchema.meta({
+    description: "A version, or n-K: the version K places before `to` in the catalog's versions.",
+  }),
+  to: versionSchema.meta({ description: "A version, or latest: the catalog's last version." }),
+  via: viaSchema.optional(),
+});
 
 const pathString = z
   .string()
   .regex(PATH_STRING_PATTERN, {
-    error: (issue) => `expected an upgrade path such as "1.0.0 -> 1.1.0", got ${describeValue(issue.input)}`,
+    error: (issue) =>
+      `expected an upgrade path such as "1.0.0 -> 1.1.0" (or "1.0.0 -> 1.1.0 -> 2.0.0" through a stop), got ${describeValue(issue.input)}`,
   })
-  .transform((text) => {
-    const match = PATH_STRING_PATTERN.exec(text);
-    return { from: match?.[1] ?? '', to: match?.[2] ?? '' };
+  .transform((text): PathInput => {
+    const versions = text.split('->').map((part) => part.trim());
+    const from = versions[0] ?? '';
+    const to = versions[versions.length - 1] ?? '';
+    const via = versions.slice(1, -1);
+    return via.length > 0 ? { from, to, via } : { from, to };
   });
 
-/** An upgrade path: `{from, to}` or the string `"1.0.0 -> 1.1.0"`. */
+/**
+ * An upgrade path as written: `{from, to, via?}`, the string `"1.0.0 -> 1.1.0"`, or a chain
+ * `"1.0.0 -> 1.1.0 -> 2.0.0"` (the middle versions are stops). Loading resolves `n-K`, `latest`
+ * and `via: required-stops` against the matrix's catalog.
+ */
 export const pathSchema = z
   .union([pathString, pathObject], {
-    error: (issue) => expectedMessage('an upgrade path: "FROM -> TO" or {from: FROM, to: TO}', issue.input),
+    error: (issue) =>
+      expectedMessage('an upgrade path: "FROM -> TO" or {from: FROM, to: TO, via: [STOPS]}', issue.input),
   })
-  .meta({ description: 'An upgrade path: "1.0.0 -> 1.1.0" or {from: 1.0.0, to: 1.1.0}.' });
+  .meta({
+    description:
+      'An upgrade path: "1.0.0 -> 1.1.0", "1.0.0 -> 1.1.0 -> 2.0.0" (through 1.1.0), or {from, to, via}; from may be n-K and to latest (from the catalog).',
+  });

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { CELL_STATUSES, CHECK_CATEGORIES } from '../common/run-record.js';
 import {
   execMethodSchema,
-  helmMethodSchema,
   existingPlatformSchema,
+  helmMethodSchema,
   kubernetesSchema,
   localMethodSchema,
   operatorMethodSchema,
@@ -17,7 +17,6 @@ import {
 } from './schema-methods.js';
 import {
   axisValueSchema,
-  httpUrlSchema,
   nameSchema,
   nonNegativeInt,
   nonNegativeNumber,
@@ -28,7 +27,7 @@ import {
   urlPathSchema,
   versionSchema,
 } from './schema-parts.js';
-import type { MatrixConfig, ScenarioConfig } from './types.js';
+import type { MatrixInput, ScenarioConfig } from './types.js';
 
 export const API_VERSION = 'upgrade-harness/v1';
 export const PLATFORM_NAMES = ['local', 'existing', 'kind', 'k3d', 'k3s'] as const;
@@ -265,7 +264,10 @@ const axesSchema = z.strictObject({
     .array(z.enum(STRATEGY_NAMES))
     .min(1)
     .default(() => ['rolling' as const]),
-  path: z.array(pathSchema).min(1).meta({ description: 'Upgrade paths; at least one.' }),
+  path: z
+    .array(pathSchema)
+    .min(1)
+    .meta({ description: 'Upgrade paths; at least one. A path with stops upgrades through each in turn.' }),
   rollback: z
     .array(z.enum(ROLLBACK_POLICIES))
     .min(1)
@@ -287,6 +289,10 @@ export const MatrixSchema = z
     name: nameSchema,
     description: z.string().optional(),
     scenario: z.string().min(1).meta({ description: 'Path of the scenario file, relative to this file.' }),
+    catalog: z.string().min(1).optional().meta({
+      description:
+        "Path of a catalog file (the product's versions and required stops), relative to this file; paths may then use from: n-K, to: latest and via: required-stops.",
+    }),
     axes: axesSchema,
     include: z
       .array(z.strictObject({ ...cellMatchShape, expect: z.strictObject(expectationShape).optional() }))
@@ -311,5 +317,5 @@ type Assert<T extends true> = T;
 
 /** Fails to compile when the schema's output and `ScenarioConfig` drift apart. */
 export type ScenarioSchemaMatchesType = Assert<Equals<z.output<typeof ScenarioSchema>, ScenarioConfig>>;
-/** Fails to compile when the schema's output and `MatrixConfig` drift apart. */
-export type MatrixSchemaMatchesType = Assert<Equals<z.output<typeof MatrixSchema>, MatrixConfig>>;
+/** Fails to compile when the schema's output and `MatrixInput` (paths as written) drift apart. */
+export type MatrixSchemaMatchesType = Assert<Equals<z.output<typeof MatrixSchema>, MatrixInput>>;

@@ -310,40 +310,78 @@ export interface StrategyOptions {
   rolling: { maxSurge: number; maxUnavailable: number };
 }
 
-/** A partial set of axis values: used by include, exclude and expect rules. */
-export interface CellMatch {
+/**
+ * A path as written in a matrix file (axes.path, include, exclude, expect), before loading
+ * resolves it against the matrix's catalog into a PathConfig.
+ */
+export interface PathInput {
+  /** A version, or `n-K`: the version K places before `to` in the catalog's versions. */
+  from: string;
+  /** A version, or `latest`: the catalog's last version. */
+  to: string;
+  /**
+   * `required-stops`: the catalog's required stops strictly between from and to; `direct`: none;
+   * or the stops in order. Absent: one hop.
+   */
+  via?: 'required-stops' | 'direct' | string[];
+}
+
+/**
+ * A partial set of axis values: used by include, exclude and expect rules. In exclude and expect,
+ * a path without `via` matches a cell whatever its stops; with `via` the stops must be equal
+ * (`via: []`, written `via: direct`, matches only cells without stops).
+ */
+export interface CellMatch<P = PathConfig> {
   platform?: PlatformName;
   method?: MethodName;
   strategy?: StrategyName;
-  path?: PathConfig;
+  path?: P;
   rollback?: RollbackPolicy;
   profile?: string;
   custom?: Record<string, string>;
 }
 
-export interface MatrixConfig {
+/** A matrix; `P` is PathInput as written in the file, PathConfig once loaded (resolved). */
+export interface MatrixConfig<P = PathConfig> {
   apiVersion: 'upgrade-harness/v1';
   kind: 'Matrix';
   name: string;
   description?: string;
   /** Path of the scenario file, relative to the matrix file. */
   scenario: string;
+  /** Path of a catalog file (versions, required stops), relative to the matrix file. */
+  catalog?: string;
   axes: {
     platform: PlatformName[];
     method: MethodName[];
     strategy: StrategyName[];
-    path: PathConfig[];
+    path: P[];
     rollback: RollbackPolicy[];
     profile: string[];
     custom: Record<string, string[]>;
   };
   /** Extra cells: each gives values for some axes; the rest take each axis's first value. */
-  include: Array<CellMatch & { expect?: CellExpectation }>;
-  exclude: CellMatch[];
+  include: Array<CellMatch<P> & { expect?: CellExpectation }>;
+  exclude: CellMatch<P>[];
   /** Expectations for cells that match, e.g. a release with a known defect must fail. */
-  expect: Array<{ match: CellMatch } & CellExpectation>;
+  expect: Array<{ match: CellMatch<P> } & CellExpectation>;
   strategyOptions: StrategyOptions;
   concurrency: number;
+}
+
+/** A matrix as written in its file: paths not yet resolved against the catalog. */
+export type MatrixInput = MatrixConfig<PathInput>;
+
+/** A product's release catalog: its versions and the stops an upgrade must not skip. */
+export interface CatalogConfig {
+  apiVersion: 'upgrade-harness/v1';
+  kind: 'Catalog';
+  name: string;
+  description?: string;
+  /** Every version, oldest first. */
+  versions: string[];
+  /** Versions an upgrade must pass through (each one of `versions`). */
+  requiredStops: string[];
 }
 
 /** One cell of an expanded matrix. */
@@ -358,7 +396,10 @@ export interface CellPlan {
   profile: string;
   custom: Record<string, string>;
   expect?: CellExpectation;
-  /** Flat view for reports: platform, method, strategy, from, to, rollback, profile, custom axes. */
+  /**
+   * Flat view for reports: platform, method, strategy (not for methods that ignore it), from, to,
+   * via (`17.5.5,17.8.7`, only with stops), rollback, profile, custom axes.
+   */
   axes: Record<string, string>;
 }
 
@@ -368,5 +409,8 @@ export interface LoadedPlan {
   scenarioFile: string;
   matrix: MatrixConfig;
   scenario: ScenarioConfig;
+  /** The matrix's catalog, when it names one. */
+  catalogFile?: string;
+  catalog?: CatalogConfig;
   cells: CellPlan[];
 }

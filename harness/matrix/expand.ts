@@ -1,6 +1,8 @@
 /**
  * Expands a matrix into cells: the cartesian product of the axes (platform/method pairs that
- * cannot work together are skipped), minus `exclude`, plus `include`, then `expect` rules.
+ * cannot work together are skipped), minus `exclude`, plus `include`, then `expect` rules. A
+ * method that ignores the strategy axis (postgres, helm, operator) gets one cell where the
+ * others get one per strategy.
  * Pure: the same matrix always gives the same cells, in the same order, with the same ids.
  */
 import { createHash } from 'node:crypto';
@@ -23,9 +25,21 @@ export const BUILTIN_AXES = [
   'path',
   'from',
   'to',
+  'via',
   'rollback',
   'profile',
 ] as const;
+
+/**
+ * Methods whose upgrade depends on the strategy axis: local rolls its replicas out by it; exec
+ * hands it to the user's commands (`{{axes.strategy}}`). For the others (postgres, helm,
+ * operator) cells that differ only by strategy are one cell, whose id and axes have no strategy.
+ */
+export const STRATEGY_METHODS: readonly MethodName[] = ['local', 'exec'];
+
+export function usesStrategy(method: MethodName): boolean {
+  return STRATEGY_METHODS.includes(method);
+}
 
 /** A cell's axis values, before it gets an id. */
 export type CellAxes = Pick<
@@ -33,18 +47,46 @@ export type CellAxes = Pick<
   'platform' | 'method' | 'strategy' | 'path' | 'rollback' | 'profile' | 'custom'
 >;
 
-export function formatPathValue(path: PathConfig): string {
-  return `${path.from} -> ${path.to}`;
+/** Every version a path goes through, in order: from, its stops, to. */
+export function pathVersions(path: PathConfig): string[] {
+  return [path.from, ...(path.via ?? []), path.to];
 }
 
-/** True when every field the match gives equals the cell's (a partial match). */
+/** `1.0.0 -> 1.1.0`, or `1.0.0 -> 1.1.0 -> 2.0.0` with a stop. */
+export function formatPathValue(path: PathConfig): string {
+  return pathVersions(path).join(' -> ');
+}
+
+/** `17.3.7 → 17.5.5 → 18.2.1`: the versions a cell upgrades through, for people. */
+export function formatHops(path: PathConfig): string {
+  return pathVersions(path).join(' → ');
+}
+
+function sameStops(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * True when a match's path fits a cell's: from and to equal, and the stops too when the match
+ * gives them (`via: []` only fits cells without stops); a match without via fits any stops.
+ */
+export function pathMatches(match: PathConfig, path: PathConfig): boolean {
+  if (match.from !== path.from || match.to !== path.to) return false;
+  return match.via === undefined || sameStops(match.via, path.via ?? []);
+}
+
+/**
+ * True when every field the match gives equals the cell's (a partial match). A cell whose
+ * method ignores the strategy has none: a match that names a strategy does not fit it.
+ */
 export function matchesCell(match: CellMatch, cell: CellAxes): boolean {
   if (match.platform !== undefined && match.platform !== cell.platform) return false;
   if (match.method !== undefined && match.method !== cell.method) return false;
-  if (match.strategy !== undefined && match.strategy !== cell.strategy) return false;
+  if (match.strategy !== undefined && (match.strategy !== cell.strategy || !usesStrategy(cell.method)))
+    return false;
   if (match.rollback !== undefined && match.rollback !== cell.rollback) return false;
   if (match.profile !== undefined && match.profile !== cell.profile) return false;
-  if (match.path && (match.path.from !== cell.path.from || match.path.to !== cell.path.to)) return false;
+  if (match.path && !pathMatches(match.path, cell.path)) return false;
   for (const [name, value] of Object.entries(match.custom ?? {})) {
     if (cell.custom[name] !== value) return false;
   }
@@ -93,11 +135,12 @@ export function resolveInclude(matrix: MatrixConfig, include: CellMatch): CellAx
   }
   for (const [name, value] of Object.entries(include.custom ?? {})) custom[name] ??= value;
   const path = include.path ?? first(axes.path, 'path');
+  const firstStrategy = first(axes.strategy, 'strategy');
   return {
     platform,
     method,
-    strategy: include.strategy ?? first(axes.strategy, 'strategy'),
-    path: { from: path.from, to: path.to },
+    strategy: usesStrategy(method) ? (include.strategy ?? firstStrategy) : firstStrategy,
+    path: copyPath(path),
     rollback: include.rollback ?? first(axes.rollback, 'rollback'),
     profile: include.profile ?? first(axes.profile, 'profile'),
     custom,
@@ -108,30 +151,52 @@ function sortedCustom(custom: Record<string, string>): Array<[string, string]> {
   return Object.entries(custom).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** Identity of a cell: equal for equal axes, whatever the order of custom keys. */
+/** A copy of a path; `via` only when it has stops. */
+export function copyPath(path: PathConfig): PathConfig {
+  return path.via && path.via.length > 0
+    ? { from: path.from, to: path.to, via: [...path.via] }
+    : { from: path.from, to: path.to };
+}
+
+function stopsOf(cell: CellAxes): string[] {
+  return cell.path.via ?? [];
+}
+
+/**
+ * Identity of a cell: equal for equal axes, whatever the order of custom keys; the strategy
+ * only for methods that use it. Without stops the key is what it was before paths had stops.
+ */
 export function cellKey(cell: CellAxes): string {
   const { platform, method, strategy, path, rollback, profile } = cell;
+  const stops = stopsOf(cell);
   return JSON.stringify([
     platform,
     method,
-    strategy,
+    usesStrategy(method) ? strategy : null,
     path.from,
     path.to,
     rollback,
     profile,
     sortedCustom(cell.custom),
+    ...(stops.length > 0 ? [stops] : []),
   ]);
 }
 
-/** The readable id: `local-local-rolling-1.0.0-to-1.1.0-on-failure-default[-custom values]`. */
+/**
+ * The readable id: `local-local-rolling-1.0.0-to-1.1.0-on-failure-default[-custom values]`;
+ * `…-1.0.0-to-2.0.0-via-1.1.0-1.2.0-…` with stops; no strategy for methods that ignore it
+ * (`kind-helm-1.0.0-to-1.1.0-on-failure-default`).
+ */
 export function baseCellId(cell: CellAxes): string {
+  const stops = stopsOf(cell);
   const parts = [
     cell.platform,
     cell.method,
-    cell.strategy,
+    ...(usesStrategy(cell.method) ? [cell.strategy] : []),
     cell.path.from,
     'to',
     cell.path.to,
+    ...(stops.length > 0 ? ['via', ...stops] : []),
     cell.rollback,
     cell.profile,
   ];
@@ -139,14 +204,17 @@ export function baseCellId(cell: CellAxes): string {
   return parts.join('-');
 }
 
+/** The flat axes of reports and filters: `strategy` only for methods that use it, `via` (`1.1.0,1.2.0`) only with stops. */
 export function flatAxes(cell: CellAxes): Record<string, string> {
+  const stops = stopsOf(cell);
   return {
     ...Object.fromEntries(sortedCustom(cell.custom)),
     platform: cell.platform,
     method: cell.method,
-    strategy: cell.strategy,
+    ...(usesStrategy(cell.method) ? { strategy: cell.strategy } : {}),
     from: cell.path.from,
     to: cell.path.to,
+    ...(stops.length > 0 ? { via: stops.join(',') } : {}),
     rollback: cell.rollback,
     profile: cell.profile,
   };
@@ -168,12 +236,14 @@ function product(matrix: MatrixConfig): CellAxes[] {
   for (const platform of axes.platform) {
     for (const method of axes.method) {
       if (!isCompatible(platform, method)) continue;
-      for (const strategy of axes.strategy) {
+      // A method that ignores the strategy gets one cell per path, not one per strategy.
+      const strategies = usesStrategy(method) ? axes.strategy : axes.strategy.slice(0, 1);
+      for (const strategy of strategies) {
         for (const path of axes.path) {
           for (const rollback of axes.rollback) {
             for (const profile of axes.profile) {
               for (const custom of combos) {
-                cells.push({ platform, method, strategy, path: { ...path }, rollback, profile, custom });
+                cells.push({ platform, method, strategy, path: copyPath(path), rollback, profile, custom });
               }
             }
           }
@@ -236,7 +306,7 @@ export function expandMatrix(matrix: MatrixConfig): CellPlan[] {
     const cell: CellPlan = {
       id,
       ...axes,
-      path: { ...axes.path },
+      path: copyPath(axes.path),
       custom: { ...axes.custom },
       axes: flatAxes(axes),
     };

@@ -1,21 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../common/errors.js';
+import { resolveMatrix } from '../config/resolve-paths.js';
 import { MatrixSchema } from '../config/schema.js';
 import { expandMatrix } from './expand.js';
 import { filterCells } from './filter.js';
 
 const cells = expandMatrix(
-  MatrixSchema.parse({
-    apiVersion: 'upgrade-harness/v1',
-    kind: 'Matrix',
-    name: 'm',
-    scenario: 's.yaml',
-    axes: {
-      strategy: ['rolling', 'recreate'],
-      path: ['1.0.0 -> 1.1.0', '1.1.0 -> 2.0.0'],
-      custom: { db: ['pg16', 'pg17'] },
-    },
-  }),
+  resolveMatrix(
+    MatrixSchema.parse({
+      apiVersion: 'upgrade-harness/v1',
+      kind: 'Matrix',
+      name: 'm',
+      scenario: 's.yaml',
+      axes: {
+        strategy: ['rolling', 'recreate'],
+        path: ['1.0.0 -> 1.1.0', '1.1.0 -> 2.0.0'],
+        custom: { db: ['pg16', 'pg17'] },
+      },
+    }),
+  ).matrix,
 );
 
 const ids = (filters: string[]) => filterCells(cells, filters).map((c) => c.id);

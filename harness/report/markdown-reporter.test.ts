@@ -15,6 +15,7 @@ import {
   rolledBackCell,
   unexpectedPassCell,
 } from '../testing/run-record-builder.js';
+import { withKubernetes } from '../testing/run-record-kube.js';
 import { MarkdownReporter, renderMarkdownSummary } from './markdown-reporter.js';
 
 /** The table row of a cell, split into its columns (escaped pipes kept inside their column). */
@@ -165,6 +166,41 @@ describe('summary.md', () => {
     const record = { ...buildRunRecord({ cells: [passedCell()] }), mergeWarnings: ['shard 2/3 missing'] };
     expect(renderMarkdownSummary(record)).toContain(
       '⚠️ **This merged run is incomplete:**\n- shard 2/3 missing',
+    );
+  });
+
+  it('names pod restarts during upgrade and settle, for failed and passed cells alike', () => {
+    const failed = withKubernetes(downtimeFailedCell({ id: 'kind-failed' }), { settleRestarts: 1 });
+    const passed = withKubernetes(passedCell({ id: 'kind-passed', startedAt: cellStart(1) }), {
+      workload: 'StatefulSet/db',
+    });
+    const calm = withKubernetes(passedCell({ id: 'kind-calm', startedAt: cellStart(2) }), {
+      upgradeRestarts: 0,
+    });
+    const md = renderMarkdownSummary(
+      buildRunRecord({ cells: [failed, passed, calm, passedCell({ startedAt: cellStart(3) })] }),
+    );
+    expect(md).toContain(
+      '- pods: 2 restarts during upgrade (Deployment/web); 1 restart during settle (Deployment/web)\n',
+    );
+    expect(md).toContain(
+      '### Pod restarts in cells that passed\n\n- kind-passed: pods: 2 restarts during upgrade (StatefulSet/db)\n',
+    );
+    expect(md).not.toContain('kind-calm: pods');
+    expect(md.match(/pods: /g)).toHaveLength(2);
+  });
+
+  it('keeps hostile workload names inline and inert', () => {
+    const cell = withKubernetes(passedCell({ id: 'hostile' }), {
+      workload: 'Deployment/<img src=x onerror=alert(1)>\n## injected',
+    });
+    const phase = cell.kubernetes?.byPhase.find((p) => p.phase === 'upgrade');
+    if (phase) phase.detail = '1.0 → 1.1 | <b>';
+    const md = renderMarkdownSummary(buildRunRecord({ cells: [cell] }));
+    expect(md).not.toContain('<img');
+    expect(md).not.toContain('\n## injected');
+    expect(md).toContain(
+      '- hostile: pods: 2 restarts during upgrade 1.0 → 1.1 | &lt;b> (Deployment/&lt;img src=x onerror=alert(1)> ## injected)\n',
     );
   });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { CellRecord, CellStatus, Check, RunRecord } from '../common/run-record.js';
+import type { CellRecord, CellStatus, Check, KubePhaseAttribution, RunRecord } from '../common/run-record.js';
 import {
   describeExpectation,
   describeOutcome,
@@ -42,6 +42,7 @@ export function renderMarkdownSummary(record: RunRecord): string {
   for (const cell of record.cells) {
     if (cell.status !== 'passed' || !cell.matchedExpectation) lines.push(...cellDetails(cell), '');
   }
+  lines.push(...restartsOfPassedCells(record.cells));
   lines.push(footer(record), '');
   return lines.join('\n');
 }
@@ -139,6 +140,8 @@ function cellDetails(cell: CellRecord): string[] {
   }
   if (cell.rollback.attempted) items.push(rollbackLine(cell));
   if (cell.dataIntegrity.lost > 0) items.push(lostKeysLine(cell));
+  const pods = podRestartsLine(cell);
+  if (pods) items.push(pods);
   items.push(`artifacts: ${cell.artifactsDir}`);
   return [
     `### ${icon(cell)} ${inline(cell.id)}: ${inline(statusLabel(cell))}`,
@@ -176,6 +179,39 @@ function lostKeysLine(cell: CellRecord): string {
   const more =
     lostKeys.length > MAX_LOST_KEYS_SHOWN ? ` and ${lostKeys.length - MAX_LOST_KEYS_SHOWN} more` : '';
   return `lost writes: ${formatCount(lost)}${shown ? ` (${shown}${more})` : ''}`;
+}
+
+/** Phases whose pod restarts the summary names (the upgrade window). */
+const RESTART_PHASES = new Set(['upgrade', 'settle']);
+
+/** `pods: 2 restarts during upgrade (Deployment/web)`, or undefined when no pod restarted then. */
+function podRestartsLine(cell: CellRecord): string | undefined {
+  const byPhase: unknown = cell.kubernetes?.byPhase;
+  if (!Array.isArray(byPhase)) return undefined;
+  const parts: string[] = [];
+  for (const entry of byPhase as Array<Partial<KubePhaseAttribution> | null>) {
+    const restarts = entry?.restarts;
+    if (!entry || !RESTART_PHASES.has(String(entry.phase)) || typeof restarts !== 'number' || restarts <= 0)
+      continue;
+    const detail = entry.detail ? ` ${String(entry.detail)}` : '';
+    const workloads = Array.isArray(entry.workloads) ? entry.workloads.map(String) : [];
+    const owners = workloads.length > 0 ? ` (${workloads.join(', ')})` : '';
+    parts.push(
+      `${formatCount(restarts)} restart${restarts === 1 ? '' : 's'} during ${String(entry.phase)}${detail}${owners}`,
+    );
+  }
+  return parts.length > 0 ? `pods: ${parts.join('; ')}` : undefined;
+}
+
+/** Cells that passed as expected get no details; pods that restarted during their upgrade still deserve a line. */
+function restartsOfPassedCells(cells: CellRecord[]): string[] {
+  const items = cells
+    .filter((cell) => cell.status === 'passed' && cell.matchedExpectation)
+    .flatMap((cell) => {
+      const pods = podRestartsLine(cell);
+      return pods ? [`- ${inline(cell.id)}: ${inline(pods)}`] : [];
+    });
+  return items.length > 0 ? ['### Pod restarts in cells that passed', '', ...items, ''] : [];
 }
 
 function footer(record: RunRecord): string {

@@ -7,7 +7,7 @@ import { errorMessage, HarnessError } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/logger.js';
 import { type ProcessLoadMeter, startProcessLoadMeter } from '../common/process-load.js';
 import { redactDeep } from '../common/redact.js';
-import type { CellRecord, DataIntegrity, ProcessLoad } from '../common/run-record.js';
+import type { CellRecord, DataIntegrity, KubernetesCellRecord, ProcessLoad } from '../common/run-record.js';
 import type { PhaseName, PhaseStatus, TimelineEvent } from '../common/sample.js';
 import type { CellPlan, ScenarioConfig, StrategyOptions } from '../config/types.js';
 import type { LoadDriver, LoadSummary, RunningLoad } from '../load/load-driver.js';
@@ -15,6 +15,8 @@ import { RawSampleWriter } from '../load/raw-samples.js';
 import { longestTimeoutMs } from '../load/traffic-plan.js';
 import type { Installation, Method } from '../methods/method.js';
 import type { Platform, StartedPlatform } from '../platforms/platform.js';
+import { hopDetail, hopFailure, hopName, hopsOf } from './hops.js';
+import { type KubeCell, startKubeCell } from './kube-cell.js';
 import { PhaseRunner } from './phase-runner.js';
 import { loadProfileFor } from './profile.js';
 
@@ -51,6 +53,10 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     bindings: { cell: cell.id },
   });
   const events: TimelineEvent[] = [];
+  const event = (kind: string, message: string) => {
+    events.push({ at: deps.clock.now(), kind, message });
+    logger.info({ kind }, message);
+  };
   const ctxFor = (signal: AbortSignal): RunContext => ({
     runId: deps.runId,
     cellId: cell.id,
@@ -58,15 +64,12 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     clock: deps.clock,
     logger,
     artifactDir,
-    event(kind, message) {
-      events.push({ at: deps.clock.now(), kind, message });
-      logger.info({ kind }, message);
-    },
+    event,
   });
   const { scenario } = deps;
   // Samples are folded as they arrive (constant memory); phase starts and ends split the fold.
   // Profile names are checked against the scenario when the matrix is loaded.
-  const profile = loadProfileFor(scenario, cell.profile);
+  const profile = loadProfileFor(scenario, cell.profile, hopsOf(cell.path).length);
   // The fold orders samples within the longest request timeout (a class may have its own).
   const fold = new CellFold({ timeoutMs: longestTimeoutMs(profile) });
   let collecting = true;
@@ -92,6 +95,8 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
 
   let platform: StartedPlatform | undefined;
   let installation: Installation | undefined;
+  // On Kubernetes: the pod observer, and the port-forward the traffic goes through.
+  let kube: KubeCell | undefined;
   let load: RunningLoad | undefined;
   let summary: LoadSummary | undefined;
   let meter: ProcessLoadMeter | undefined;
@@ -109,15 +114,23 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
       await pump;
     }
   };
+  // Where traffic goes: the port-forward on Kubernetes, else what the installation answers on.
+  const baseUrls = () => kube?.endpoints ?? installation?.endpoints ?? [];
+  const stopKube = async () => {
+    try {
+      await kube?.stop();
+    } catch (err) {
+      // stop() is not meant to throw; if it does, the cell goes on without the pod record's tail.
+      logger.warn({ err: errorMessage(err) }, 'kubernetes observation did not stop');
+    }
+  };
   const hasWriter = profile.writer !== undefined || profile.sql?.writer !== undefined;
   let verifiedKeys = 0;
   const verify = async (signal: AbortSignal) => {
     if (!load || !hasWriter || !installation) return;
     const keys = [...load.acknowledgedKeys()];
     const options = { signal, timeoutMs: scenario.traffic.timeoutMs };
-    verifications.push(
-      await deps.load.verifyLedger({ baseUrls: installation.endpoints }, profile, keys, options),
-    );
+    verifications.push(await deps.load.verifyLedger({ baseUrls: baseUrls() }, profile, keys, options));
     verifiedKeys = keys.length;
   };
 
@@ -131,6 +144,8 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
 
   if (!error) {
     phases.defer('installation', async () => installation?.[Symbol.asyncDispose]());
+    // Deferred after the installation, so it runs before it is disposed (teardowns run in reverse).
+    phases.defer('kubernetes', stopKube);
     const install = await phases.run(
       'install',
       timing.installTimeoutSeconds * 1000,
@@ -143,6 +158,16 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
             { scenario, scenarioDir: deps.scenarioDir, cell, strategyOptions: deps.strategyOptions },
             ctxFor(signal),
           );
+        kube = await startKubeCell({
+          platform: platform!,
+          installation,
+          scenario,
+          clock: deps.clock,
+          logger,
+          signal: deps.signal,
+          event,
+          phases: () => phases.phases,
+        });
       },
       cell.path.from,
     );
@@ -153,7 +178,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     phases.defer('load', stopLoad);
     const baseline = await phases.run('baseline', (timing.baselineSeconds + 30) * 1000, async (signal) => {
       if (scenario.traffic.rawSamples) raw = new RawSampleWriter(join(artifactDir, 'samples.ndjson.gz'));
-      load = await deps.load.start({ baseUrls: installation!.endpoints }, profile, ctxFor(deps.signal));
+      load = await deps.load.start({ baseUrls: baseUrls() }, profile, ctxFor(deps.signal));
       meter = startProcessLoadMeter();
       const running = load;
       const rawOut = raw;
@@ -171,31 +196,36 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
   }
 
   if (!error && installation) {
-    const hop = `${cell.path.from} → ${cell.path.to}`;
-    const up = await phases.run(
-      'upgrade',
-      timing.upgradeTimeoutSeconds * 1000,
-      (signal) => installation!.upgrade(cell.path.to, ctxFor(signal)),
-      hop,
-    );
-    if (up.ok) {
-      upgrade = { ok: true };
-    } else if (up.status === 'interrupted' || isHarnessFault(up.error)) {
-      error = failFrom('upgrade', up.status, up.error);
-    } else {
-      // The product did not get to N+1 (never ready, hook failed, deadline passed): a finding, not a harness error.
-      upgrade = { ok: false, error: errorMessage(up.error) };
+    // A multi-hop path upgrades through each stop in turn, settling after each; the first failure ends it.
+    const hops = hopsOf(cell.path);
+    for (const hop of hops) {
+      if (hops.length > 1) event('hop', hopName(hop));
+      const up = await phases.run(
+        'upgrade',
+        timing.upgradeTimeoutSeconds * 1000,
+        (signal) => installation!.upgrade(hop.to, ctxFor(signal)),
+        hopDetail(hop),
+      );
+      if (!up.ok) {
+        if (up.status === 'interrupted' || isHarnessFault(up.error)) {
+          error = failFrom('upgrade', up.status, up.error);
+        } else {
+          // The product did not get to the hop's version (never ready, hook failed, deadline passed): a finding.
+          upgrade = { ok: false, error: hopFailure(hop, errorMessage(up.error)) };
+          phases.skip('settle', 'the upgrade did not complete');
+        }
+        break;
+      }
+      if (hop.index === hop.count) upgrade = { ok: true };
+      const settle = await phases.run('settle', (timing.settleSeconds + 60) * 1000, async (signal) => {
+        await sleep(timing.settleSeconds * 1000, signal);
+        await verify(signal);
+      });
+      if (!settle.ok) {
+        error = failFrom('settle', settle.status, settle.error);
+        break;
+      }
     }
-  }
-
-  if (!error && upgrade.ok) {
-    const settle = await phases.run('settle', (timing.settleSeconds + 60) * 1000, async (signal) => {
-      await sleep(timing.settleSeconds * 1000, signal);
-      await verify(signal);
-    });
-    if (!settle.ok) error = failFrom('settle', settle.status, settle.error);
-  } else if (!error) {
-    phases.skip('settle', 'the upgrade did not complete');
   }
 
   const wantRollback = cell.rollback === 'always' || (cell.rollback === 'on-failure' && !upgrade.ok);
@@ -246,6 +276,8 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     );
     if (final.status === 'interrupted') error = failFrom('verify-data', final.status, final.error);
   }
+  // The pod record covers the measured time (the last read-back went through the port-forward too).
+  await stopKube();
 
   // Diagnostics and teardown run whatever happened, with the run signal ignored: they must finish.
   const never = new AbortController().signal;
@@ -289,6 +321,8 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     expected: cell.expect,
     error,
   });
+  // Attributed to the final phase list (diagnostics and teardown included).
+  const kubernetes: KubernetesCellRecord | undefined = kube?.record(phases.phases);
   logger.info({ status: analysis.status, reason: analysis.reason }, 'cell finished');
   logger.flush();
   // One choke point: whatever a command, URL or error message carried, no secret reaches a report.
@@ -302,6 +336,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     events,
     ...analysis,
     ...(error ? { error: { phase: error.phase, message: error.message } } : {}),
+    ...(kubernetes ? { kubernetes } : {}),
     artifactsDir,
   });
 }

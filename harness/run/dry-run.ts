@@ -1,6 +1,8 @@
-import type { PlannedSteps } from '../common/planned-steps.js';
+import type { PlannedStep, PlannedSteps } from '../common/planned-steps.js';
 import { redact } from '../common/redact.js';
 import type { CellPlan, ScenarioConfig, StrategyOptions } from '../config/types.js';
+import { formatHops, usesStrategy } from '../matrix/expand.js';
+import { type Hop, hopDetail, hopsOf } from './hops.js';
 import { loadProfileFor } from './profile.js';
 import type { Registries } from './registries.js';
 
@@ -18,15 +20,48 @@ function formatArgv(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./<>{}-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
 }
 
+function envLines(planned: PlannedSteps): string[] {
+  const env = Object.entries(planned.env ?? {});
+  return env.length > 0 ? [`    env: ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`] : [];
+}
+
+function lineOf(step: PlannedStep): string {
+  const what = step.argv ? `$ ${formatArgv(step.argv)}` : step.api ? `API ${step.api}` : (step.note ?? '');
+  return `    ${step.phase.padEnd(9)} ${what}`;
+}
+
 function stepLines(planned: PlannedSteps | undefined, fallback: string): string[] {
   if (!planned) return [`    ${fallback}`];
-  const lines: string[] = [];
-  const env = Object.entries(planned.env ?? {});
-  if (env.length > 0) lines.push(`    env: ${env.map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  for (const step of planned.steps) {
-    const what = step.argv ? `$ ${formatArgv(step.argv)}` : step.api ? `API ${step.api}` : (step.note ?? '');
-    lines.push(`    ${step.phase.padEnd(9)} ${what}`);
+  return [...envLines(planned), ...planned.steps.map(lineOf)];
+}
+
+/**
+ * A multi-hop cell's steps: the cell's plan, its upgrade steps replaced by each hop's in order
+ * (`upgrade 2/3: 17.5.5 → 17.8.7`, then the steps of the method's plan for a cell of that hop).
+ */
+function hopLines(
+  full: PlannedSteps | undefined,
+  hops: readonly Hop[],
+  planHop: (hop: Hop) => PlannedSteps | undefined,
+  fallback: (hop: Hop) => string,
+): string[] {
+  const steps = full?.steps ?? [];
+  const firstUpgrade = steps.findIndex((step) => step.phase === 'upgrade');
+  const cut = firstUpgrade < 0 ? steps.findLastIndex((step) => step.phase === 'install') + 1 : firstUpgrade;
+  const others = (from: number, to: number) =>
+    steps
+      .slice(from, to)
+      .filter((step) => step.phase !== 'upgrade')
+      .map(lineOf);
+  const lines = full ? [...envLines(full), ...others(0, cut)] : [];
+  for (const hop of hops) {
+    lines.push(`    upgrade ${hop.index}/${hop.count}: ${hopDetail(hop)}`);
+    const planned = planHop(hop);
+    const upgrade = planned?.steps.filter((step) => step.phase === 'upgrade') ?? [];
+    if (upgrade.length > 0) lines.push(...upgrade.map(lineOf));
+    else lines.push(`    ${'upgrade'.padEnd(9)} ${fallback(hop)}`);
   }
+  lines.push(...others(cut, steps.length));
   return lines;
 }
 
@@ -48,13 +83,30 @@ export function describeDryRun(input: DryRunInput): string[] {
     lines.push(
       ...stepLines(platform.plan?.(options, input.runId), 'runs on this machine (nothing to create)'),
     );
-    lines.push(`  method ${cell.method}: ${cell.path.from} → ${cell.path.to}, rollback ${cell.rollback}`);
+    const hops = hopsOf(cell.path);
+    const strategy = usesStrategy(cell.method) ? ` (${cell.strategy})` : '';
+    const planFor = (c: CellPlan) =>
+      method.plan?.({ ...options, cell: c, strategyOptions: input.strategyOptions }, input.runId);
     lines.push(
-      ...stepLines(
-        method.plan?.({ ...options, strategyOptions: input.strategyOptions }, input.runId),
-        `starts ${cell.path.from}, rolls out ${cell.path.to} (${cell.strategy}); see the scenario's ${cell.method} section`,
-      ),
+      `  method ${cell.method}: ${formatHops(cell.path)}${hops.length > 1 ? ` (${hops.length} hops)` : ''}, rollback ${cell.rollback}`,
     );
+    if (hops.length > 1) {
+      lines.push(
+        ...hopLines(
+          planFor(cell),
+          hops,
+          (hop) => planFor({ ...cell, path: { from: hop.from, to: hop.to } }),
+          (hop) => `rolls out ${hop.to}${strategy}; see the scenario's ${cell.method} section`,
+        ),
+      );
+    } else {
+      lines.push(
+        ...stepLines(
+          planFor(cell),
+          `starts ${cell.path.from}, rolls out ${cell.path.to}${strategy}; see the scenario's ${cell.method} section`,
+        ),
+      );
+    }
     const traffic = profile.sql
       ? `${profile.sql.statements.length} SQL statement(s)`
       : `${profile.endpoints.length} endpoint(s)`;
@@ -63,7 +115,7 @@ export function describeDryRun(input: DryRunInput): string[] {
     );
     const t = scenario.timing;
     lines.push(
-      `  phases: baseline ${t.baselineSeconds} s, upgrade ≤ ${t.upgradeTimeoutSeconds} s, settle ${t.settleSeconds} s${cell.rollback === 'never' ? '' : `, rollback ≤ ${t.rollbackTimeoutSeconds} s (${cell.rollback})`}`,
+      `  phases: baseline ${t.baselineSeconds} s, ${hops.length > 1 ? `per hop (${hops.length}): upgrade ≤ ${t.upgradeTimeoutSeconds} s and settle ${t.settleSeconds} s` : `upgrade ≤ ${t.upgradeTimeoutSeconds} s, settle ${t.settleSeconds} s`}${cell.rollback === 'never' ? '' : `, rollback ≤ ${t.rollbackTimeoutSeconds} s (${cell.rollback})`}`,
     );
     lines.push('');
   }

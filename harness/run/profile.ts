@@ -2,8 +2,8 @@ import { UsageError } from '../common/errors.js';
 import type { ScenarioConfig, SqlTrafficConfig } from '../config/types.js';
 import type { ClassTraffic, LoadProfile } from '../load/load-driver.js';
 
-/** The scenario's traffic with a named profile's overrides applied. */
-export function loadProfileFor(scenario: ScenarioConfig, profileName: string): LoadProfile {
+/** The scenario's traffic with a named profile's overrides applied; `hops`: upgrades of the cell's path. */
+export function loadProfileFor(scenario: ScenarioConfig, profileName: string, hops = 1): LoadProfile {
   const profile = scenario.profiles[profileName];
   if (!profile)
     throw new UsageError(
@@ -13,11 +13,13 @@ export function loadProfileFor(scenario: ScenarioConfig, profileName: string): L
   const writer = traffic.writer
     ? { ...traffic.writer, rate: profile.writerRate ?? traffic.writer.rate }
     : undefined;
-  // The load must end by itself even if the harness hangs: bound it by every phase deadline added up.
+  // The load must end by itself even if the harness hangs: bound it by every phase deadline added up
+  // (a multi-hop path upgrades and settles once per hop).
+  const upgrades = Math.max(1, hops);
   const maxDurationMs =
     (timing.baselineSeconds +
-      2 * timing.settleSeconds +
-      timing.upgradeTimeoutSeconds +
+      (upgrades + 1) * timing.settleSeconds +
+      upgrades * timing.upgradeTimeoutSeconds +
       timing.rollbackTimeoutSeconds +
       180) *
     1000;

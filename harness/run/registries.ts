@@ -10,6 +10,7 @@ import { OperatorMethod } from '../methods/operator/operator-method.js';
 import { PostgresMethod } from '../methods/postgres/postgres-method.js';
 import { ExistingPlatform } from '../platforms/existing/existing-platform.js';
 import { K3dPlatform } from '../platforms/k3d/k3d-platform.js';
+import { K3sPlatform } from '../platforms/k3s/k3s-platform.js';
 import { KindPlatform } from '../platforms/kind/kind-platform.js';
 import { LocalPlatform } from '../platforms/local/local-platform.js';
 import type { Platform } from '../platforms/platform.js';
@@ -23,6 +24,8 @@ export interface Registries {
 export interface RegistryOptions {
   /** The helm binary of the helm method (default `helm` on PATH). */
   helmPath?: string;
+  /** The existing platform's kubeconfig when a scenario names none (the CLI passes `$KUBECONFIG` or `~/.kube/config`). */
+  defaultKubeconfig?: string;
 }
 
 /** The built-in plugins. Each call builds fresh registries: there is no global one. */
@@ -30,9 +33,16 @@ export function defaultRegistries(options: RegistryOptions = {}): Registries {
   return {
     platforms: new Registry<Platform>('platform')
       .register('local', () => new LocalPlatform())
-      .register('existing', () => new ExistingPlatform())
+      .register(
+        'existing',
+        () =>
+          new ExistingPlatform(
+            options.defaultKubeconfig ? { defaultKubeconfig: options.defaultKubeconfig } : {},
+          ),
+      )
       .register('kind', () => new KindPlatform())
-      .register('k3d', () => new K3dPlatform()),
+      .register('k3d', () => new K3dPlatform())
+      .register('k3s', () => new K3sPlatform()),
     methods: new Registry<Method>('method')
       .register('local', () => new LocalMethod())
       .register('exec', () => new ExecMethod())

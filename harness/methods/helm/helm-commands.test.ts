@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../common/errors.js';
 import type { HelmMethodConfig } from '../../config/types.js';
 import {
+  chartVersionFor,
+  checkChartVersions,
   defaultNamespace,
   helmEnv,
   helmPlan,
+  historyCommand,
   labelValue,
   lintCommand,
   repoAddCommand,
   resolveChart,
+  rollbackCommand,
+  statusCommand,
+  uninstallCommand,
   upgradeCommand,
 } from './helm-commands.js';
 import { redactValues, summarizeStatus } from './helm-diagnostics.js';
@@ -85,6 +91,60 @@ describe('helm argv builders', () => {
     );
     expect(repoAddCommand(p)).toBeUndefined();
     expect(() => lintCommand(p, '1')).toThrow(UsageError);
+  });
+
+  it('maps product versions through chartVersions when set; a version without an entry is a UsageError', () => {
+    const p = plan({
+      chart: 'gitlab/gitlab',
+      repo: 'https://charts.gitlab.io',
+      chartVersion: 'ignored-{{version}}',
+      chartVersions: { '18.2.1': '9.2.1', '18.3.0': '9.3.0' },
+    });
+    expect(chartVersionFor(p, '18.2.1')).toBe('9.2.1');
+    const argv = upgradeCommand(p, '18.3.0');
+    expect(argv[argv.indexOf('--version') + 1]).toBe('9.3.0');
+    let err: unknown;
+    try {
+      checkChartVersions(p, ['18.2.1', '18.4.0']);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).message).toBe(
+      'helm.chartVersions has no entry for version 18.4.0 (keys: 18.2.1, 18.3.0)',
+    );
+    expect((err as UsageError).hint).toContain('"18.4.0": <chart version>');
+    // helm ignores --version for a chart on disk: nothing to map.
+    expect(() => checkChartVersions(plan({ chartVersions: { '1': '1' } }), ['2'])).not.toThrow();
+    expect(chartVersionFor(plan({ chartVersion: 'v{{version}}' }), '3')).toBe('v3');
+  });
+
+  it('passes --kube-context to every command that talks to the cluster, and leaves the namespace to its platform', () => {
+    const p = helmPlan({
+      config: { ...base, chart: 'oci://r/app' },
+      scenarioName: 'app',
+      scenarioDir: '/s',
+      runId: 'r1',
+      cellId: 'c1',
+      namespace: 'uh-1234abcd',
+      createNamespace: false,
+      kubeContext: 'staging',
+    });
+    const context = ['--kube-context', 'staging'];
+    for (const argv of [
+      upgradeCommand(p, '1'),
+      rollbackCommand(p, 2),
+      historyCommand(p),
+      statusCommand(p),
+      uninstallCommand(p),
+    ]) {
+      const at = argv.indexOf('--kube-context');
+      expect(argv.slice(at, at + 2), argv.join(' ')).toEqual(context);
+      expect(argv[argv.indexOf('--namespace') + 1]).toBe('uh-1234abcd');
+    }
+    expect(upgradeCommand(p, '1')).not.toContain('--create-namespace');
+    expect(upgradeCommand(plan({}), '1')).toContain('--create-namespace');
+    expect(upgradeCommand(plan({}), '1')).not.toContain('--kube-context');
   });
 
   it('keeps helm state under the given folder', () => {

@@ -27,6 +27,10 @@ export interface HelmPlanInput {
   axes?: Readonly<Record<string, string>>;
   /** When the platform gives one; otherwise `uh-<hash of run and cell>`. */
   namespace?: string;
+  /** The platform's namespace exists already and is the platform's to delete: no `--create-namespace`. Default true. */
+  createNamespace?: boolean;
+  /** The kubeconfig context (`--kube-context`); undefined: the kubeconfig's current-context. */
+  kubeContext?: string;
   /** The helm executable (default `helm`, found on PATH). */
   helmPath?: string;
 }
@@ -35,6 +39,9 @@ export interface HelmPlan {
   readonly helmPath: string;
   readonly release: string;
   readonly namespace: string;
+  /** Whether `helm upgrade --install` gets `--create-namespace` (false: the platform made it). */
+  readonly createNamespace: boolean;
+  readonly kubeContext: string | undefined;
   readonly chart: HelmChart;
   /** Absolute, in the scenario's order (later files win, as with helm). */
   readonly valuesFiles: readonly string[];
@@ -42,6 +49,8 @@ export interface HelmPlan {
   readonly labels: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
   readonly chartVersion: string;
+  /** Product version → chart version; when not empty, every version must have an entry. */
+  readonly chartVersions: Readonly<Record<string, string>>;
   readonly set: Readonly<Record<string, string>>;
   readonly axes: Readonly<Record<string, string>>;
 }
@@ -94,11 +103,14 @@ export function helmPlan(input: HelmPlanInput): HelmPlan {
     helmPath: input.helmPath ?? 'helm',
     release: config.release ?? input.scenarioName,
     namespace,
+    createNamespace: input.createNamespace ?? true,
+    kubeContext: input.kubeContext,
     chart: resolveChart(config, input.scenarioDir),
     valuesFiles: config.values.map((f) => (isAbsolute(f) ? f : resolve(input.scenarioDir, f))),
     labels: { [RUN_LABEL]: labelValue(input.runId), [CELL_LABEL]: labelValue(namespace) },
     timeoutSeconds: config.timeoutSeconds,
     chartVersion: config.chartVersion,
+    chartVersions: config.chartVersions,
     set: config.set,
     axes: input.axes ?? {},
   };
@@ -119,9 +131,30 @@ function expand(text: string, what: string, plan: HelmPlan, version: string): st
   }
 }
 
-/** The chart version helm gets for a product version (`helm.chartVersion` expanded). */
+/**
+ * The chart version helm gets for a product version: its `helm.chartVersions` entry, else
+ * `helm.chartVersion` expanded. With chartVersions set, a version without an entry is a UsageError.
+ */
 export function chartVersionFor(plan: HelmPlan, version: string): string {
-  return expand(plan.chartVersion, 'chartVersion', plan, version);
+  const keys = Object.keys(plan.chartVersions);
+  if (keys.length === 0) return expand(plan.chartVersion, 'chartVersion', plan, version);
+  const mapped = plan.chartVersions[version];
+  if (mapped !== undefined) return mapped;
+  throw new UsageError(
+    `helm.chartVersions has no entry for version ${version} (keys: ${keys.join(', ')})`,
+    `add "${version}": <chart version> under helm.chartVersions in the scenario`,
+  );
+}
+
+/** Fails before anything runs when a version the cell deploys has no chart version (a chart on disk has none). */
+export function checkChartVersions(plan: HelmPlan, versions: readonly string[]): void {
+  if (plan.chart.kind === 'path') return;
+  for (const version of versions) chartVersionFor(plan, version);
+}
+
+/** `--kube-context <name>` when the platform names a context. */
+function contextArgs(plan: HelmPlan): string[] {
+  return plan.kubeContext === undefined ? [] : ['--kube-context', plan.kubeContext];
 }
 
 /** `--version`, unless the chart is a local path (helm ignores it there). */
@@ -166,7 +199,8 @@ export function upgradeCommand(plan: HelmPlan, version: string): string[] {
     ...versionArgs(plan, version),
     '--namespace',
     plan.namespace,
-    '--create-namespace',
+    ...contextArgs(plan),
+    ...(plan.createNamespace ? ['--create-namespace'] : []),
     '--labels',
     labels,
     ...valuesArgs(plan, version),
@@ -183,17 +217,36 @@ export function rollbackCommand(plan: HelmPlan, revision: number | string): stri
     String(revision),
     '--namespace',
     plan.namespace,
+    ...contextArgs(plan),
     '--wait',
     ...timeout(plan.timeoutSeconds),
   ];
 }
 
 export function historyCommand(plan: HelmPlan): string[] {
-  return [plan.helmPath, 'history', plan.release, '--namespace', plan.namespace, '--output', 'json'];
+  return [
+    plan.helmPath,
+    'history',
+    plan.release,
+    '--namespace',
+    plan.namespace,
+    ...contextArgs(plan),
+    '--output',
+    'json',
+  ];
 }
 
 export function statusCommand(plan: HelmPlan): string[] {
-  return [plan.helmPath, 'status', plan.release, '--namespace', plan.namespace, '--output', 'json'];
+  return [
+    plan.helmPath,
+    'status',
+    plan.release,
+    '--namespace',
+    plan.namespace,
+    ...contextArgs(plan),
+    '--output',
+    'json',
+  ];
 }
 
 export function getValuesCommand(plan: HelmPlan): string[] {
@@ -205,6 +258,7 @@ export function getValuesCommand(plan: HelmPlan): string[] {
     '--all',
     '--namespace',
     plan.namespace,
+    ...contextArgs(plan),
     '--output',
     'json',
   ];
@@ -217,6 +271,7 @@ export function uninstallCommand(plan: HelmPlan): string[] {
     plan.release,
     '--namespace',
     plan.namespace,
+    ...contextArgs(plan),
     '--wait',
     ...timeout(UNINSTALL_TIMEOUT_SECONDS),
     '--ignore-not-found',

@@ -25,6 +25,8 @@ export interface HelmDryRun {
 
 export const KUBECONFIG_PLACEHOLDER = '<kubeconfig of the platform>';
 export const STATE_DIR_PLACEHOLDER = '<cell artifacts>/helm';
+/** The platform's context (`kind-<cluster>`, `k3d-<cluster>`, k3s's `default`, an existing kubeconfig's current-context). */
+export const CONTEXT_PLACEHOLDER = '<context of the platform>';
 
 /** Builds the commands of `run --dry-run` from the same argv builders the method runs. */
 export function planDryRun(input: HelmPlanInput & { path: PathConfig }): HelmDryRun {

@@ -16,7 +16,6 @@ import { FakeKube, isPodReady } from '../../testing/fake-kube/index.js';
 import { writeTinyChart } from '../../testing/fake-kube/tiny-chart.js';
 import { defaultNamespace, helmEnv } from './helm-commands.js';
 import { type HelmInstallation, HelmMethod } from './helm-method.js';
-import type { KubeAccess } from './kube-access.js';
 
 /**
  * The helm method end to end with the real helm 3.18 (scripts/fetch-helm.sh) against FakeKube:
@@ -88,10 +87,10 @@ describe(`HelmMethod with the real helm against FakeKube (needs ${HELM})`, () =>
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const platform = (): StartedPlatform & KubeAccess => ({
+  const platform = (): StartedPlatform => ({
     id: 'fake-kube',
     name: 'kind',
-    kubeconfigPath: kube.kubeconfigPath,
+    kube: () => ({ kubeconfigPath: kube.kubeconfigPath }),
     endpoints: () => ['http://127.0.0.1:18080'],
     collectDiagnostics: async () => {},
     [Symbol.asyncDispose]: async () => {},

@@ -14,7 +14,6 @@ import type { MethodOptions } from '../method.js';
 import { type FakeHelm, installFakeHelm } from './fake-helm.js';
 import { defaultNamespace } from './helm-commands.js';
 import { type HelmInstallation, HelmMethod } from './helm-method.js';
-import type { KubeAccess } from './kube-access.js';
 
 const RUN_ID = '20250601-120000-beef';
 const cell = testCellPlan({
@@ -49,11 +48,11 @@ const repoChart = {
   timeoutSeconds: 90,
 };
 
-function kubePlatform(kubeconfigPath: string): StartedPlatform & KubeAccess {
+function kubePlatform(kubeconfigPath: string): StartedPlatform {
   return {
     id: 'kind-test',
     name: 'kind',
-    kubeconfigPath,
+    kube: () => ({ kubeconfigPath }),
     endpoints: () => ['http://127.0.0.1:18080'],
     collectDiagnostics: async () => {},
     [Symbol.asyncDispose]: async () => {},
@@ -67,7 +66,7 @@ describe('HelmMethod with a fake helm', () => {
   let helm: FakeHelm;
   let events: Array<{ kind: string; message: string }>;
   let ctx: RunContext;
-  let platform: StartedPlatform & KubeAccess;
+  let platform: StartedPlatform;
   const open: HelmInstallation[] = [];
 
   const options = (scenario: ScenarioConfig): MethodOptions => ({
@@ -156,7 +155,7 @@ describe('HelmMethod with a fake helm', () => {
     ]);
     expect(NS).toMatch(/^uh-[0-9a-f]{12}$/);
     for (const call of await helm.calls()) {
-      expect(call.env.KUBECONFIG).toBe(platform.kubeconfigPath);
+      expect(call.env.KUBECONFIG).toBe(join(dir, 'kubeconfig'));
       for (const name of [
         'HELM_CONFIG_HOME',
         'HELM_CACHE_HOME',
@@ -329,7 +328,8 @@ describe('HelmMethod with a fake helm', () => {
   });
 
   it('refuses a platform without a kubeconfig, a scenario without helm, and names a missing helm', async () => {
-    const noKube: StartedPlatform = { ...kubePlatform(''), name: 'local' };
+    const { kube: _kube, ...rest } = kubePlatform('');
+    const noKube: StartedPlatform = { ...rest, name: 'local' };
     const method = new HelmMethod({ helmPath: helm.path });
     await expect(method.install(noKube, '1.0.0', options(scenarioWith(repoChart)), ctx)).rejects.toThrow(
       UsageError,
@@ -392,6 +392,8 @@ describe('HelmMethod with a fake helm', () => {
         '1.0.0',
         '--namespace',
         ns,
+        '--kube-context',
+        '<context of the platform>',
         '--create-namespace',
         '--labels',
         `upgrade-harness.run=${RUN_ID},upgrade-harness.cell=${ns}`,
@@ -399,7 +401,17 @@ describe('HelmMethod with a fake helm', () => {
         '--timeout',
         '600s',
       ],
-      ['/opt/helm', 'history', 'web', '--namespace', ns, '--output', 'json'],
+      [
+        '/opt/helm',
+        'history',
+        'web',
+        '--namespace',
+        ns,
+        '--kube-context',
+        '<context of the platform>',
+        '--output',
+        'json',
+      ],
     ]);
     expect(dry.upgrade[0]).toContain('1.1.0');
     expect(dry.rollback[1]).toEqual([
@@ -409,6 +421,8 @@ describe('HelmMethod with a fake helm', () => {
       '<revision of 1.0.0>',
       '--namespace',
       ns,
+      '--kube-context',
+      '<context of the platform>',
       '--wait',
       '--timeout',
       '600s',

@@ -5,9 +5,17 @@ import { AbortedError, errorMessage, InfraError, ProductError, UsageError } from
 import { type CommandResult, describeArgv, ExecError, runCommand } from '../../common/exec.js';
 import type { PlannedSteps } from '../../common/planned-steps.js';
 import { redact } from '../../common/redact.js';
+import { cellNamespaceName } from '../../platforms/kube/namespace-labels.js';
 import type { StartedPlatform } from '../../platforms/platform.js';
-import { type Installation, installOrDispose, type Method, type MethodOptions } from '../method.js';
 import {
+  type Installation,
+  installOrDispose,
+  type KubeWorkload,
+  type Method,
+  type MethodOptions,
+} from '../method.js';
+import {
+  checkChartVersions,
   type HelmPlan,
   helmEnv,
   helmPlan,
@@ -20,7 +28,7 @@ import {
   versionCommand,
 } from './helm-commands.js';
 import { collectHelmDiagnostics } from './helm-diagnostics.js';
-import { planDryRun } from './helm-dry-run.js';
+import { CONTEXT_PLACEHOLDER, planDryRun } from './helm-dry-run.js';
 import { describeRevision, type HelmRevision, lastDeployed, parseHistory } from './helm-history.js';
 import { hasKubeAccess } from './kube-access.js';
 
@@ -66,9 +74,10 @@ export class HelmMethod implements Method {
     const config = options.scenario.helm;
     if (!config)
       throw new UsageError(`scenario ${options.scenario.name} has no "helm" section for the helm method`);
-    if (!hasKubeAccess(platform)) {
+    const access = hasKubeAccess(platform, ctx);
+    if (!access) {
       throw new UsageError(
-        `the helm method needs a Kubernetes platform (kind, k3d): platform ${platform.name} has no kubeconfig`,
+        `the helm method needs a Kubernetes platform (kind, k3d, k3s, or existing with existing.kubernetes): platform ${platform.name} has no kubeconfig`,
       );
     }
     const plan = helmPlan({
@@ -78,11 +87,14 @@ export class HelmMethod implements Method {
       runId: ctx.runId,
       cellId: ctx.cellId,
       axes: options.cell.axes,
-      namespace: platform.namespaceFor?.(ctx.cellId),
+      namespace: access.namespace,
+      createNamespace: !access.platformNamespace,
+      ...(access.context === undefined ? {} : { kubeContext: access.context }),
       helmPath: this.#helmPath,
     });
+    checkChartVersions(plan, cellVersions(options));
     const stateDir = join(ctx.artifactDir, 'helm');
-    const installation = new HelmInstallation(plan, platform, helmEnv(platform.kubeconfigPath, stateDir), {
+    const installation = new HelmInstallation(plan, platform, helmEnv(access.kubeconfigPath, stateDir), {
       stateDir,
       logFile: join(ctx.artifactDir, 'logs', 'helm.log'),
     });
@@ -94,6 +106,8 @@ export class HelmMethod implements Method {
     const config = options.scenario.helm;
     if (!config)
       throw new UsageError(`scenario ${options.scenario.name} has no "helm" section for the helm method`);
+    // The namespace and context the platform would give: an existing cluster's are known ahead.
+    const cluster = options.cell.platform === 'existing' ? options.scenario.existing?.kubernetes : undefined;
     return planDryRun({
       config,
       scenarioName: options.scenario.name,
@@ -103,6 +117,13 @@ export class HelmMethod implements Method {
       axes: options.cell.axes,
       helmPath: this.#helmPath,
       path: options.cell.path,
+      kubeContext: cluster?.context ?? CONTEXT_PLACEHOLDER,
+      ...(cluster
+        ? {
+            namespace: cellNamespaceName(cluster.namespacePrefix, runId, options.cell.id),
+            createNamespace: false,
+          }
+        : {}),
     });
   }
   plan(options: MethodOptions, runId: string): PlannedSteps {
@@ -133,6 +154,11 @@ export class HelmInstallation implements Installation {
     private readonly env: Record<string, string>,
     private readonly paths: { stateDir: string; logFile: string },
   ) {}
+
+  /** The release's namespace: where the product's pods run. */
+  get workload(): KubeWorkload {
+    return { namespace: this.plan.namespace };
+  }
 
   /** The platform's way in (a port-forward or an ingress); the chart decides nothing about it. */
   get endpoints(): string[] {
@@ -203,7 +229,8 @@ export class HelmInstallation implements Installation {
 
   /**
    * Uninstalls the release (once; later calls do nothing). The namespace stays for the platform to
-   * remove (a kind or k3d cluster goes as a whole). Helm's caches go; its config stays for reading.
+   * remove (a kind, k3d or k3s cluster goes as a whole; an existing cluster's namespace is deleted
+   * by its platform). Helm's caches go; its config stays for reading.
    */
   async [Symbol.asyncDispose](): Promise<void> {
     if (this.#disposed) return;
@@ -336,6 +363,12 @@ export class HelmInstallation implements Installation {
   #deployBackstopMs(): number {
     return (2 * this.plan.timeoutSeconds + 60) * 1000;
   }
+}
+
+/** Every version a cell deploys: from, its stops, to. */
+function cellVersions(options: MethodOptions): string[] {
+  const { from, via = [], to } = options.cell.path;
+  return [from, ...via, to];
 }
 
 function exitCodeOf(err: unknown): number {

@@ -29,8 +29,14 @@ export interface Condition {
 const CONDITION = /^([A-Za-z][\w.-]*)=(True|False|Unknown)$/;
 const FIELD = /^([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)\s*==\s*(.*)$/;
 
-/** Parses one expression; `field` names where it came from (`operator.ready[0]`) in the UsageError. */
-export function parseExpression(text: string, field: string): Expression {
+/** How an expression is written, for messages (UsageError hints and `validate`). */
+export const EXPRESSION_SYNTAX =
+  'write a condition as Type=Status (Available=True; status is True, False or Unknown) ' +
+  'or a field comparison as a.b.c==value (status.version=={{version}})';
+
+type Parsed = { expression: Expression } | { problem: string; hint?: string };
+
+function parse(text: string): Parsed {
   const trimmed = text.trim();
   const field_ = FIELD.exec(trimmed);
   if (field_) {
@@ -38,20 +44,36 @@ export function parseExpression(text: string, field: string): Expression {
     try {
       expandTemplate(value, { version: '0' });
     } catch (err) {
-      throw new UsageError(`${field} "${text}": ${errorMessage(err)}`);
+      return { problem: errorMessage(err) };
     }
-    return { kind: 'field', text: trimmed, path: path.split('.'), value: value.trim() };
+    return { expression: { kind: 'field', text: trimmed, path: path.split('.'), value: value.trim() } };
   }
   const condition = CONDITION.exec(trimmed);
   if (condition) {
     const [, type = '', status = ''] = condition;
-    return { kind: 'condition', text: trimmed, type, status: status as 'True' | 'False' | 'Unknown' };
+    return {
+      expression: { kind: 'condition', text: trimmed, type, status: status as 'True' | 'False' | 'Unknown' },
+    };
   }
-  throw new UsageError(
-    `${field} "${text}" is not an expression the operator method understands`,
-    'write a condition as Type=Status (Available=True; status is True, False or Unknown) ' +
-      'or a field comparison as a.b.c==value (status.version=={{version}})',
-  );
+  return { problem: 'is not an expression the operator method understands', hint: EXPRESSION_SYNTAX };
+}
+
+/**
+ * What is wrong with an expression, in words for the config validator (`"Available" is not an
+ * expression ...: write a condition as ...`); undefined when it parses.
+ */
+export function expressionProblem(text: string): string | undefined {
+  const parsed = parse(text);
+  if ('expression' in parsed) return undefined;
+  return parsed.hint ? `"${text}" ${parsed.problem}: ${parsed.hint}` : `"${text}": ${parsed.problem}`;
+}
+
+/** Parses one expression; `field` names where it came from (`operator.ready[0]`) in the UsageError. */
+export function parseExpression(text: string, field: string): Expression {
+  const parsed = parse(text);
+  if ('expression' in parsed) return parsed.expression;
+  const at = parsed.hint ? `${field} "${text}" ${parsed.problem}` : `${field} "${text}": ${parsed.problem}`;
+  throw new UsageError(at, parsed.hint);
 }
 
 export function parseExpressions(texts: readonly string[], field: string): Expression[] {

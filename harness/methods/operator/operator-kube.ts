@@ -1,4 +1,10 @@
-import { type Configuration, KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import {
+  type Configuration,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  Watch,
+} from '@kubernetes/client-node';
 import { errorMessage, InfraError } from '../../common/errors.js';
 import type { KubeObject } from './operator-resources.js';
 
@@ -33,6 +39,32 @@ class ObjectApi extends KubernetesObjectApi {
   useNamespace(namespace: string): void {
     this.defaultNamespace = namespace;
   }
+  /** The collection path of `ref`'s kind in its namespace (`/apis/g/v/namespaces/ns/plural`). */
+  collectionPath(ref: KubeObject): Promise<string> {
+    return this.specUriPath(
+      { apiVersion: ref.apiVersion, kind: ref.kind, metadata: { namespace: ref.metadata.namespace } },
+      'list',
+    );
+  }
+}
+
+/** How to reach the cluster: a kubeconfig file and, optionally, the context in it. */
+export interface KubeConnection {
+  kubeconfigPath: string;
+  context?: string;
+}
+
+/** The resource and the resourceVersion a watch may start from. */
+export interface ListedResource {
+  /** Undefined when the resource does not exist. */
+  object: KubeObject | undefined;
+  resourceVersion: string;
+}
+
+/** What a watch reports: each event as the API server sent it, and the end (null: closed). */
+export interface WatchHandlers {
+  onEvent(type: string, object: unknown): void;
+  onEnd(err: unknown): void;
 }
 
 /**
@@ -41,14 +73,26 @@ class ObjectApi extends KubernetesObjectApi {
  */
 export class OperatorKube {
   readonly #api: ObjectApi;
+  readonly #kc: KubeConfig;
 
-  constructor(kubeconfigPath: string, namespace: string) {
+  constructor(connection: KubeConnection, namespace: string) {
     const kc = new KubeConfig();
+    const { kubeconfigPath, context } = connection;
     try {
       kc.loadFromFile(kubeconfigPath);
     } catch (err) {
       throw new InfraError(`cannot load the platform's kubeconfig ${kubeconfigPath}: ${errorMessage(err)}`);
     }
+    if (context !== undefined) {
+      if (!kc.getContextObject(context)) {
+        const known = kc.getContexts().map((c) => c.name);
+        throw new InfraError(
+          `the kubeconfig ${kubeconfigPath} has no context "${context}" (has: ${known.join(', ') || 'none'})`,
+        );
+      }
+      kc.setCurrentContext(context);
+    }
+    this.#kc = kc;
     this.#api = kc.makeApiClient(ObjectApi);
     this.#api.useNamespace(namespace);
   }
@@ -86,6 +130,56 @@ export class OperatorKube {
     }) as Promise<KubeObject>;
   }
 
+  /** The object by a list of its name (so the resourceVersion is the collection's, fresh to watch from). */
+  async list(ref: KubeObject): Promise<ListedResource> {
+    const list = await this.#api.list(
+      ref.apiVersion,
+      ref.kind,
+      ref.metadata.namespace,
+      undefined,
+      undefined,
+      undefined,
+      `metadata.name=${ref.metadata.name}`,
+    );
+    const object = list.items.find((o) => o.metadata?.name === ref.metadata.name) as KubeObject | undefined;
+    return { object, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  /** Objects of a kind in a namespace that carry the labels of `labelSelector`. */
+  async listSelected(ref: KubeObject, labelSelector: string): Promise<KubeObject[]> {
+    const list = await this.#api.list(
+      ref.apiVersion,
+      ref.kind,
+      ref.metadata.namespace,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      labelSelector,
+    );
+    return list.items as KubeObject[];
+  }
+
+  /**
+   * Watches the one object `ref` names (fieldSelector metadata.name) from `resourceVersion`, with
+   * bookmarks. Resolves once the watch is open (or has failed: `onEnd` then has the error) with a
+   * function that stops it.
+   */
+  async watch(ref: KubeObject, resourceVersion: string, handlers: WatchHandlers): Promise<() => void> {
+    const path = await this.#api.collectionPath(refOf(ref));
+    const controller = await new Watch(this.#kc).watch(
+      path,
+      {
+        fieldSelector: `metadata.name=${ref.metadata.name}`,
+        resourceVersion,
+        allowWatchBookmarks: true,
+      },
+      (type: string, object: unknown) => handlers.onEvent(type, object),
+      (err: unknown) => handlers.onEnd(err),
+    );
+    return () => controller.abort();
+  }
+
   /** Deletes the object; false when it was already gone. */
   async delete(ref: KubeObject): Promise<boolean> {
     try {
@@ -96,6 +190,10 @@ export class OperatorKube {
       throw err;
     }
   }
+}
+
+function refOf(ref: KubeObject): KubeObject {
+  return { apiVersion: ref.apiVersion, kind: ref.kind, metadata: refMeta(ref) };
 }
 
 function refMeta(ref: KubeObject): { name: string; namespace?: string } {

@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { errorMessage, UsageError } from '../../common/errors.js';
 import { expandTemplate } from '../../common/template.js';
-import type { OperatorMethodConfig } from '../../config/types.js';
+import type { OperatorChartConfig, OperatorMethodConfig } from '../../config/types.js';
 import { type Expression, parseExpressions } from './operator-expressions.js';
 
 /** A Kubernetes object as read from a manifest: apiVersion, kind and metadata.name are checked. */
@@ -14,9 +14,22 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** What `{{…}}` stands for in manifests and the resource: the product and operator versions. */
+export interface TemplateVars {
+  version: string;
+  operatorVersion: string;
+}
+
 /** The scenario's `operator` section, checked and with paths made absolute. */
 export interface OperatorSpec {
+  /** Absolute files or http(s) URLs; `{{version}}`/`{{operatorVersion}}` still in them. */
   manifests: string[];
+  chart?: OperatorChartConfig;
+  operatorVersion: string;
+  operatorVersions: Readonly<Record<string, string>>;
+  upgrade: OperatorMethodConfig['upgrade'];
+  /** Namespace of the chart's release; undefined: the cell's namespace. */
+  chartNamespace?: string;
   resource: string;
   versionPath: string[];
   ready: Expression[];
@@ -26,6 +39,12 @@ export interface OperatorSpec {
 }
 
 const PATH_SEGMENT = /^[A-Za-z_][\w-]*$/;
+const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
+
+/** Whether a manifest entry is a URL (any scheme; only http and https are accepted). */
+export function isUrl(entry: string): boolean {
+  return SCHEME.test(entry);
+}
 
 export function operatorSpec(config: OperatorMethodConfig, scenarioDir: string): OperatorSpec {
   const abs = (f: string) => (isAbsolute(f) ? f : resolve(scenarioDir, f));
@@ -49,8 +68,30 @@ export function operatorSpec(config: OperatorMethodConfig, scenarioDir: string):
     throw new UsageError(`operator.timeoutSeconds must be positive (got ${config.timeoutSeconds})`);
   }
   if (config.fieldManager.trim() === '') throw new UsageError('operator.fieldManager is empty');
+  const manifests = config.manifests.map((entry, i) => {
+    const scheme = SCHEME.exec(entry)?.[1]?.toLowerCase();
+    if (scheme === undefined) return abs(entry);
+    if (scheme !== 'http' && scheme !== 'https') {
+      throw new UsageError(
+        `operator.manifests[${i}] "${entry}" is a ${scheme}: URL; only http(s) URLs and files are read`,
+      );
+    }
+    return entry;
+  });
+  const upgrade = config.upgrade ?? 'resource';
+  if (upgrade !== 'resource' && manifests.length === 0 && !config.chart) {
+    throw new UsageError(
+      `operator.upgrade is ${upgrade}, but the operator has neither manifests nor a chart to re-install`,
+      'list its manifests (files or https:// URLs) in operator.manifests, or give operator.chart',
+    );
+  }
   return {
-    manifests: config.manifests.map(abs),
+    manifests,
+    ...(config.chart ? { chart: config.chart } : {}),
+    operatorVersion: config.operatorVersion ?? '{{version}}',
+    operatorVersions: config.operatorVersions ?? {},
+    upgrade,
+    ...(config.namespace ? { chartNamespace: config.namespace } : {}),
     resource: abs(config.resource),
     versionPath,
     ready: parseExpressions(config.ready, 'operator.ready'),
@@ -60,42 +101,87 @@ export function operatorSpec(config: OperatorMethodConfig, scenarioDir: string):
   };
 }
 
-/** The objects in a multi-document YAML file, `{{version}}` replaced; empty documents are skipped. */
-export function loadObjects(file: string, version: string): KubeObject[] {
+/**
+ * The operator version for a product version: `operatorVersions[version]` when the map has
+ * entries (one missing is a UsageError), else `operatorVersion` with `{{version}}` replaced.
+ */
+export function operatorVersionFor(
+  spec: Pick<OperatorSpec, 'operatorVersion' | 'operatorVersions'>,
+  version: string,
+): string {
+  const keys = Object.keys(spec.operatorVersions);
+  if (keys.length > 0) {
+    const mapped = spec.operatorVersions[version];
+    if (mapped === undefined) {
+      throw new UsageError(
+        `operator.operatorVersions has no entry for version ${version} (has: ${keys.join(', ')})`,
+        `add "${version}: <operator version>" to operator.operatorVersions, or drop the map to use operator.operatorVersion`,
+      );
+    }
+    return mapped;
+  }
+  try {
+    return expandTemplate(spec.operatorVersion, { version });
+  } catch (err) {
+    throw new UsageError(`operator.operatorVersion: ${errorMessage(err)}`, 'only {{version}} is known here');
+  }
+}
+
+/** The template variables for a product version. */
+export function templateVars(spec: OperatorSpec, version: string): TemplateVars {
+  return { version, operatorVersion: operatorVersionFor(spec, version) };
+}
+
+/** Expands `{{version}}` and `{{operatorVersion}}` in a manifest entry (a file or a URL). */
+export function expandEntry(entry: string, vars: TemplateVars, field: string): string {
+  try {
+    return expandTemplate(entry, { ...vars });
+  } catch (err) {
+    throw new UsageError(`${field}: ${errorMessage(err)}`);
+  }
+}
+
+/** The objects in a multi-document YAML file, templates replaced; empty documents are skipped. */
+export function loadObjects(file: string, vars: TemplateVars): KubeObject[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new UsageError(`cannot read operator manifest ${file}: ${errorMessage(err)}`);
   }
+  return parseObjects(text, file, vars);
+}
+
+/** The objects in multi-document YAML text from `where` (a file or a URL, for messages). */
+export function parseObjects(text: string, where: string, vars: TemplateVars): KubeObject[] {
   let expanded: string;
   try {
-    expanded = expandTemplate(text, { version });
+    expanded = expandTemplate(text, { ...vars });
   } catch (err) {
-    throw new UsageError(`${file}: ${errorMessage(err)}`);
+    throw new UsageError(`${where}: ${errorMessage(err)}`);
   }
   const objects: KubeObject[] = [];
   parseAllDocuments(expanded).forEach((doc, i) => {
     if (doc.errors.length > 0) {
-      throw new UsageError(`${file} document ${i + 1}: ${doc.errors.map((e) => e.message).join('; ')}`);
+      throw new UsageError(`${where} document ${i + 1}: ${doc.errors.map((e) => e.message).join('; ')}`);
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) return;
-    objects.push(checkObject(value, `${file} document ${i + 1}`));
+    objects.push(checkObject(value, `${where} document ${i + 1}`));
   });
   return objects;
 }
 
-/** The one custom resource in `file`, with the version field set to `version`. */
-export function loadResource(spec: OperatorSpec, version: string): KubeObject {
-  const objects = loadObjects(spec.resource, version);
+/** The one custom resource in `file`, with the version field set to `vars.version`. */
+export function loadResource(spec: OperatorSpec, vars: TemplateVars): KubeObject {
+  const objects = loadObjects(spec.resource, vars);
   const [resource] = objects;
   if (!resource || objects.length !== 1) {
     throw new UsageError(
       `operator.resource ${spec.resource} must hold exactly one object (has ${objects.length})`,
     );
   }
-  return { ...resource, ...nested(spec.versionPath, version, resource) };
+  return { ...resource, ...nested(spec.versionPath, vars.version, resource) };
 }
 
 /** `{ spec: { chart: { version } } }` for path spec.chart.version, merged into `base` when given. */

@@ -120,7 +120,7 @@ describe('kind platform', () => {
     const b = await platform().create(
       createOptions(
         { 'kubernetes-version': 'v1.34' },
-        { nodeImages: { '1.34': 'kindest/node:v1.34.0@sha256:abc' } },
+        { nodeImages: { kind: { '1.34': 'kindest/node:v1.34.0@sha256:abc' } } },
       ),
       kubeRunContext(artifactDir, { cellId: 'b' }),
     );

@@ -1,4 +1,4 @@
-import type { ClusterMarker, ClusterPlatformName } from './cluster-marker.js';
+import type { ClusterMarker, MarkerPlatformName } from './cluster-marker.js';
 import { isHarnessCluster } from './cluster-name.js';
 
 /** Who made a cluster, from its marker or (k3d) its container labels. */
@@ -11,10 +11,10 @@ export interface ClusterOwner {
 }
 
 export interface GcCandidate {
-  platform: ClusterPlatformName;
+  platform: MarkerPlatformName;
   name: string;
   marker: ClusterMarker | undefined;
-  /** k3d runtime labels without the prefix (run, cell, host, pid, created). */
+  /** k3d and k3s container labels without the prefix (run, cell, host, pid, created). */
   labels?: Record<string, string>;
 }
 

@@ -49,6 +49,17 @@ describe('cluster markers', () => {
     expect(await listClusterMarkers(join(root, 'missing'))).toEqual([]);
   });
 
+  it('know the k3s platform, and no other', async () => {
+    const k3s = { ...marker, name: 'uh-k3s-1', platform: 'k3s' as const };
+    await writeClusterMarker(root, k3s);
+    expect(await readClusterMarker(root, 'uh-k3s-1')).toEqual(k3s);
+    await writeFile(
+      join(root, 'uh-minikube.json'),
+      JSON.stringify({ ...marker, name: 'uh-minikube', platform: 'minikube' }),
+    );
+    expect(await readClusterMarker(root, 'uh-minikube')).toBeUndefined();
+  });
+
   it('refuse names that are not ours or not plain', async () => {
     await expect(writeClusterMarker(root, { ...marker, name: 'kind' })).rejects.toThrow(
       'not a harness cluster',

@@ -2,7 +2,12 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isHarnessCluster } from './cluster-name.js';
 
+/** The platforms that make a cluster with a CLI (kind, k3d). */
 export type ClusterPlatformName = 'kind' | 'k3d';
+/** Every platform that makes a cluster per cell and records it in a marker (k3s: a testcontainers container). */
+export type MarkerPlatformName = ClusterPlatformName | 'k3s';
+/** For loops and option choices. */
+export const MARKER_PLATFORMS: readonly MarkerPlatformName[] = ['kind', 'k3d', 'k3s'];
 
 /**
  * Who made a cluster, written before the cluster is created: `gc` tells a live run's cluster from
@@ -11,7 +16,7 @@ export type ClusterPlatformName = 'kind' | 'k3d';
 export interface ClusterMarker {
   version: 1;
   name: string;
-  platform: ClusterPlatformName;
+  platform: MarkerPlatformName;
   runId: string;
   cellId: string;
   /** ISO 8601. */
@@ -44,7 +49,8 @@ function isMarker(value: unknown, name: string): value is ClusterMarker {
   const m = value as Record<string, unknown>;
   return (
     m.name === name &&
-    (m.platform === 'kind' || m.platform === 'k3d') &&
+    typeof m.platform === 'string' &&
+    (MARKER_PLATFORMS as readonly string[]).includes(m.platform) &&
     typeof m.runId === 'string' &&
     typeof m.cellId === 'string' &&
     typeof m.createdAt === 'string' &&

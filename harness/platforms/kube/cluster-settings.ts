@@ -32,7 +32,7 @@ export function plannedClusterSettings(
   const configured = platform === 'kind' ? kube?.kindConfig : kube?.k3dConfig;
   const configFile = resolve(options.scenarioDir, configured ?? DEFAULT_CONFIG[platform]);
   const axis = options.cell.axes[KUBERNETES_VERSION_AXIS] ?? options.cell.custom[KUBERNETES_VERSION_AXIS];
-  const { image, kubernetesVersion } = nodeImageFor(platform, axis, kube?.nodeImages[platform]);
+  const { image, kubernetesVersion } = nodeImageFor(platform, axis, kube?.nodeImages);
   return { configFile, nodeImage: image, kubernetesVersion, preloadImages: kube?.preloadImages ?? [] };
 }
 

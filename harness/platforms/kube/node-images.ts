@@ -1,5 +1,5 @@
 import { UsageError } from '../../common/errors.js';
-import type { ClusterPlatformName } from './cluster-marker.js';
+import type { MarkerPlatformName } from './cluster-marker.js';
 
 export interface PinnedKubernetesVersion {
   /** The axis value that picks it: `1.33`. The full version (`1.33.1`) picks it too. */
@@ -42,15 +42,20 @@ export interface NodeImageChoice {
   image: string;
 }
 
+/** The scenario's `kubernetes.nodeImages`: per platform, Kubernetes version → image. */
+export type NodeImageTables = Partial<Record<MarkerPlatformName, Readonly<Record<string, string>>>>;
+
 /**
  * The node image for `platform` at `kubernetesVersion` (`1.33`, `v1.33`, `1.33.1`): the
- * scenario's `kubernetes.nodeImages` first, then the pinned table.
+ * scenario's table for that platform (`kubernetes.nodeImages.<platform>`) first, then the pinned
+ * table (its kind column for kind, its k3s column for k3d and k3s).
  */
 export function nodeImageFor(
-  platform: ClusterPlatformName,
+  platform: MarkerPlatformName,
   kubernetesVersion: string | undefined,
-  overrides: Record<string, string> = {},
+  tables: NodeImageTables = {},
 ): NodeImageChoice {
+  const overrides = tables[platform] ?? {};
   const wanted = (kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION).trim().replace(/^v/, '');
   const override = overrides[wanted] ?? overrides[`v${wanted}`];
   if (override) return { kubernetesVersion: wanted, image: override };
@@ -60,8 +65,10 @@ export function nodeImageFor(
     ...Object.keys(overrides),
     ...PINNED_KUBERNETES_VERSIONS.map((p) => `${p.minor} (${p.version})`),
   ];
+  const patch = wanted.split('.').length < 3 ? '.<patch>' : '';
+  const example = platform === 'kind' ? '<image@sha256:digest>' : `rancher/k3s:v${wanted}${patch}-k3s1`;
   throw new UsageError(
     `kubernetesVersion ${wanted} has no ${platform} node image (known: ${known.join(', ')})`,
-    `pin one under kubernetes.nodeImages in the scenario, e.g. "${wanted}": <image@sha256:digest>`,
+    `pin one under kubernetes.nodeImages.${platform} in the scenario, e.g. "${wanted}": ${example}`,
   );
 }

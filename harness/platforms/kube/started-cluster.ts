@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { RunContext } from '../../common/context.js';
 import { errorMessage, InfraError, UsageError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { PlatformCreateOptions, StartedPlatform } from '../platform.js';
+import type { KubeTarget, PlatformCreateOptions, StartedPlatform } from '../platform.js';
 import {
   type ClusterMarker,
-  type ClusterPlatformName,
   defaultClusterStateDir,
+  type MarkerPlatformName,
   removeClusterMarker,
   writeClusterMarker,
 } from './cluster-marker.js';
@@ -16,7 +16,7 @@ import { clusterName } from './cluster-name.js';
 import { type ClusterSettings, clusterSettings } from './cluster-settings.js';
 import type { ToolOptions } from './tool-options.js';
 
-/** What the kind and k3d platforms are built with; every field has a default for real runs. */
+/** What the kind, k3d and k3s platforms are built with; every field has a default for real runs. */
 export interface KubePlatformOptions {
   /** Where cluster markers go (`gc` reads them). Default: `~/.cache/upgrade-harness/clusters`. */
   stateDir?: string;
@@ -81,11 +81,11 @@ export interface KubeClusterInit {
 }
 
 /**
- * A kind or k3d cluster made for one cell. Disposing it deletes the cluster (also after a failed
+ * A kind, k3d or k3s cluster made for one cell. Disposing it deletes the cluster (also after a failed
  * phase), its marker and its kubeconfig; a second dispose does nothing and never throws.
  */
 export abstract class StartedKubePlatform implements StartedPlatform {
-  abstract readonly name: ClusterPlatformName;
+  abstract readonly name: MarkerPlatformName;
   readonly id: string;
   readonly runId: string;
   readonly cellId: string;
@@ -112,8 +112,13 @@ export abstract class StartedKubePlatform implements StartedPlatform {
     this.createdAt = init.createdAt;
   }
 
-  /** The kubeconfig context of this cluster (`kind-<name>`, `k3d-<name>`). */
+  /** The kubeconfig context of this cluster (`kind-<name>`, `k3d-<name>`, k3s's `default`). */
   abstract get kubeContext(): string;
+
+  /** The kubeconfig and its context; no namespace: the method picks its own on a cluster of its own. */
+  kube(): KubeTarget {
+    return { kubeconfigPath: this.kubeconfigPath, context: this.kubeContext };
+  }
 
   /** Deletes the cluster; succeeds when it is already gone. */
   protected abstract deleteCluster(timeoutMs: number): Promise<void>;
@@ -137,7 +142,7 @@ export abstract class StartedKubePlatform implements StartedPlatform {
       context: this.kubeContext,
       kubernetesVersion: this.kubernetesVersion,
       nodeImage: this.nodeImage,
-      configFile: this.configFile,
+      ...(this.configFile ? { configFile: this.configFile } : {}),
       createdAt: this.createdAt,
     };
     await writeFile(join(dir, `${this.name}-cluster.json`), `${JSON.stringify(summary, null, 2)}\n`);
@@ -190,7 +195,9 @@ export abstract class StartedKubePlatform implements StartedPlatform {
 
 /** What a concrete platform supplies to `createKubeCluster`. */
 export interface KubeClusterDriver<T extends StartedKubePlatform> {
-  platform: ClusterPlatformName;
+  platform: MarkerPlatformName;
+  /** Checks and resolves the settings before anything is created; default (kind, k3d): their config file and node image. */
+  settings?(options: PlatformCreateOptions): Promise<ClusterSettings>;
   started(init: KubeClusterInit): T;
   /** Creates the cluster and writes its kubeconfig to `started.kubeconfigPath`. */
   create(started: T, signal: AbortSignal): Promise<void>;
@@ -214,7 +221,13 @@ export async function createKubeCluster<T extends StartedKubePlatform>(
   ctx: RunContext,
   resolved: ResolvedKubePlatformOptions,
 ): Promise<T> {
-  const settings = await clusterSettings(driver.platform, options);
+  const { platform } = driver;
+  const settings = driver.settings
+    ? await driver.settings(options)
+    : platform === 'k3s'
+      ? undefined
+      : await clusterSettings(platform, options);
+  if (!settings) throw new Error(`the ${platform} cluster driver resolves no settings`);
   const name = clusterName(ctx.runId, ctx.cellId);
   const logDir = join(ctx.artifactDir, 'logs');
   await mkdir(logDir, { recursive: true });
@@ -273,11 +286,11 @@ export async function createKubeCluster<T extends StartedKubePlatform>(
   return started;
 }
 
-/** For methods that need a cluster: the started kind/k3d platform, or a UsageError. */
+/** For methods that need a cluster: the started kind/k3d/k3s platform, or a UsageError. */
 export function asKubePlatform(platform: StartedPlatform, method: string): StartedKubePlatform {
   if (!(platform instanceof StartedKubePlatform)) {
     throw new UsageError(
-      `the ${method} method needs a Kubernetes cluster (kind or k3d), not "${platform.name}"`,
+      `the ${method} method needs a Kubernetes cluster (kind, k3d or k3s), not "${platform.name}"`,
     );
   }
   return platform;

@@ -10,6 +10,8 @@ import { cellAttachmentUuid } from './allure-ids.js';
 
 /** The harness's own log of a cell, in the cell's artifacts folder (already redacted). */
 export const CELL_LOG_FILE = 'cell.log';
+/** The one-page Kubernetes diagnostics of a cell (observe/kube-diagnostics.ts writes it), relative to its folder. */
+export const KUBE_SUMMARY_FILE = 'kubernetes/summary.md';
 /** Longer logs are attached as their last this many bytes (the end is where a failure shows). */
 export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024;
 
@@ -59,20 +61,30 @@ export async function cellAttachments(
       pending.push(make('chart-error', 'charts (not rendered)', ContentType.TEXT, 'txt', text));
     }
   }
-  const log = await readCellLog(runDir, cell, options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES);
+  const maxBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
+  const log = await readCellFile(runDir, cell, CELL_LOG_FILE, maxBytes);
   if (log !== undefined) pending.push(make('cell-log', CELL_LOG_FILE, ContentType.TEXT, 'txt', log));
+  const kube = await readCellFile(runDir, cell, KUBE_SUMMARY_FILE, maxBytes);
+  if (kube !== undefined) {
+    pending.push(make('kube-summary', 'Kubernetes diagnostics (summary.md)', ContentType.TEXT, 'txt', kube));
+  }
   return pending;
 }
 
 /**
- * The cell's log, or undefined when there is none, or when the record or a symbolic link points
- * outside the run directory (a run directory from elsewhere is not trusted to stay inside itself).
- * A log over `maxBytes` keeps its end, after a line saying how much was left out.
+ * A file of the cell's folder (its log), or undefined when there is none, or when the record or a
+ * symbolic link points outside the run directory (a run directory from elsewhere is not trusted to
+ * stay inside itself). A file over `maxBytes` keeps its end, after a line saying how much was left out.
  */
-async function readCellLog(runDir: string, cell: CellRecord, maxBytes: number): Promise<Buffer | undefined> {
+async function readCellFile(
+  runDir: string,
+  cell: CellRecord,
+  file: string,
+  maxBytes: number,
+): Promise<Buffer | undefined> {
   const dir = cellDirIn(runDir, cell.artifactsDir);
   if (dir === null) return undefined;
-  const path = await realPathInside(runDir, join(dir, CELL_LOG_FILE));
+  const path = await realPathInside(runDir, join(dir, file));
   if (path === null) return undefined;
   let handle: Awaited<ReturnType<typeof open>>;
   try {
@@ -92,7 +104,7 @@ async function readCellLog(runDir: string, cell: CellRecord, maxBytes: number): 
     const { bytesRead } = await handle.read(body, 0, length, size - length);
     const kept = body.subarray(0, bytesRead);
     if (length === size) return kept;
-    const note = `[... the first ${size - length} bytes of ${CELL_LOG_FILE} are left out; the whole file is in ${cell.artifactsDir} ...]\n`;
+    const note = `[... the first ${size - length} bytes of ${file} are left out; the whole file is in ${cell.artifactsDir} ...]\n`;
     return Buffer.concat([Buffer.from(note, 'utf8'), kept]);
   } finally {
     await handle.close();

@@ -241,6 +241,29 @@ describe('AllureReporter', () => {
     expect(text.endsWith(`${'x'.repeat(92)}THE END\n`)).toBe(true);
   });
 
+  it("attaches a cell's Kubernetes summary.md, but not through a link out of the run directory", async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'allure-outside-'));
+    try {
+      const [kube, linked] = ['kube', 'kube-linked'].map((id) => passedCell({ id }));
+      if (!kube || !linked) throw new Error('no cells');
+      await mkdir(join(dir, kube.artifactsDir, 'kubernetes'), { recursive: true });
+      await writeFile(join(dir, kube.artifactsDir, 'kubernetes', 'summary.md'), '# Kubernetes diagnostics\n');
+      await writeFile(join(outside, 'summary.md'), 'a secret from elsewhere\n');
+      await mkdir(join(dir, linked.artifactsDir), { recursive: true });
+      await symlink(outside, join(dir, linked.artifactsDir, 'kubernetes'));
+      const { results, resultsDir } = await writeAllure(buildRunRecord({ cells: [kube, linked] }));
+      const summaryOf = (cell: CellRecord) =>
+        resultOf(results, cell).attachments.find((a) => a.name === 'Kubernetes diagnostics (summary.md)');
+      expect(summaryOf(kube)?.type).toBe('text/plain');
+      expect(await readFile(join(resultsDir, String(summaryOf(kube)?.source)), 'utf8')).toBe(
+        '# Kubernetes diagnostics\n',
+      );
+      expect(summaryOf(linked)).toBeUndefined();
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it('attaches no cell.log that a symbolic link leads out of the run directory', async () => {
     const outside = await mkdtemp(join(tmpdir(), 'allure-outside-'));
     try {

@@ -15,6 +15,7 @@ import {
   rollbackLine,
 } from './cell-details.js';
 import { escapeHtml, relativeHref } from './html-text.js';
+import { kubernetesDetails } from './kube-section.js';
 import { cellAnchor, expectationHtml, statusBadge } from './overview.js';
 
 /** What a cell's section shows besides its record: charts already rendered, files that exist. */
@@ -60,6 +61,7 @@ export function renderCellSection(view: CellView): string {
     downtimeDetails(cell),
     phasesDetails(cell),
     eventsDetails(cell),
+    kubernetesDetails(cell),
     notesList(cell),
     filesList(cell, view.files),
     '</section>',

@@ -15,6 +15,8 @@ import { type DeploymentControllerOptions, startDeploymentController } from './d
 import { type FaultRule, KubeHttpServer } from './http-server.js';
 import { type KubeEventInput, recordKubeEvent } from './kube-events.js';
 import { ObjectStore } from './object-store.js';
+import type { PodLogOptions } from './pod-logs.js';
+import { type PortForwardResolver, PortForwardServer } from './port-forward-server.js';
 import { CRD_GROUP, ResourceRegistry } from './resource-registry.js';
 import { type RolloutResult, type RolloutScriptOptions, scriptRollout } from './rollout-script.js';
 import type { ScriptDeps } from './script-runner.js';
@@ -97,6 +99,7 @@ export class FakeKube implements AsyncDisposable {
     readonly token: string,
     readonly kubeconfigPath: string,
     private readonly tmpFolder: string,
+    private readonly portForward: PortForwardServer,
     /** The server's self-signed certificate (PEM) when started with `tls`. */
     readonly caCertPem?: string,
   ) {
@@ -127,6 +130,7 @@ export class FakeKube implements AsyncDisposable {
     const token = options.token ?? randomBytes(16).toString('hex');
     const folder = await mkdtemp(join(options.tmpDir ?? tmpdir(), 'fake-kube-'));
     const tls = options.tls ? await selfSignedCertificate(folder) : undefined;
+    const portForward = new PortForwardServer(objects);
     const server = await KubeHttpServer.listen({
       token,
       store: objects,
@@ -138,10 +142,11 @@ export class FakeKube implements AsyncDisposable {
       maxRequestLog: options.maxRequestLog ?? 10_000,
       now,
       allowAnonymous: options.allowAnonymous ?? false,
+      portForward,
       ...(tls ? { tls } : {}),
     });
     const path = join(folder, 'kubeconfig');
-    const kube = new FakeKube(server, objects, timers, options, token, path, folder, tls?.cert);
+    const kube = new FakeKube(server, objects, timers, options, token, path, folder, portForward, tls?.cert);
     kube.stopControllers.push(...stops);
     if (options.deploymentController) {
       const stop = startDeploymentController(kube.deps(), options.deploymentController, (dep, handle) => {
@@ -231,6 +236,11 @@ export class FakeKube implements AsyncDisposable {
     return recordKubeEvent(this.objects, input, Date.now());
   }
 
+  /** Sets what `GET .../pods/{pod}/log?container=` answers (tailLines, limitBytes and previous apply). */
+  setPodLog(namespace: string, pod: string, container: string, text: string, options?: PodLogOptions): void {
+    this.server.podLogs.set(namespace, pod, container, text, options);
+  }
+
   /** Plays a Deployment rollout (see RolloutScriptOptions); close() cancels it. */
   scriptRollout(options: RolloutScriptOptions): ScriptHandle<RolloutResult> {
     return this.track(scriptRollout(this.deps(), options));
@@ -246,6 +256,21 @@ export class FakeKube implements AsyncDisposable {
     return [...this.controllerRollouts];
   }
 
+  /**
+   * Where pods' ports lead for pods/portforward (WebSocket, v4.channel.k8s.io): a real TCP address
+   * per (pod, port), or undefined when nothing listens there (the forward then fails on the error
+   * channel, as the kubelet reports a refused connection). Default: nothing listens anywhere.
+   * Tunnels of a pod that is deleted or stops Running end with an error, as the kubelet ends them.
+   */
+  setPortForwardTarget(resolver: PortForwardResolver): void {
+    this.portForward.setResolver(resolver);
+  }
+
+  /** Port-forward tunnels open now, and opened since start. */
+  portForwardTunnels(): { open: number; opened: number } {
+    return this.portForward.counts();
+  }
+
   /** What store listeners (controllers, scripts) threw; empty when all is well. */
   listenerErrors(): unknown[] {
     return [...this.objects.listenerErrors];
@@ -258,6 +283,7 @@ export class FakeKube implements AsyncDisposable {
     for (const script of this.scripts) script.cancel();
     for (const stop of this.stopControllers) stop();
     this.timers.clearAll();
+    this.portForward.close();
     await this.server.close();
     await rm(this.tmpFolder, { recursive: true, force: true });
   }

@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { handleResource, PATCH_TYPES } from './http-handlers.js';
 import { parseRoute } from './http-routes.js';
 import type { ObjectStore } from './object-store.js';
+import { PodLogs } from './pod-logs.js';
+import { type PortForwardServer, refuseUpgrade } from './port-forward-server.js';
 import { decodeProtobufBody, PROTOBUF_TYPE } from './protobuf-body.js';
 import type { ResourceRegistry } from './resource-registry.js';
 import { matchesAll, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -39,6 +42,8 @@ export interface HttpServerDeps {
   allowAnonymous: boolean;
   /** Serve HTTPS with this PEM key and certificate. */
   tls?: { key: string; cert: string };
+  /** Serves upgrade requests to pods/portforward (WebSocket). */
+  portForward?: PortForwardServer;
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
@@ -91,6 +96,8 @@ function parseBody(raw: Buffer, contentType: string | undefined): unknown {
 /** The HTTP side of the fake: auth, routing, Status errors, watches, a request log and faults. */
 export class KubeHttpServer {
   readonly requests: RequestEvent[] = [];
+  /** Container logs that `GET .../pods/{name}/log` serves (FakeKube.setPodLog). */
+  readonly podLogs = new PodLogs();
   private readonly faults: (FaultRule & { left: number })[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly watches = new Set<OpenWatch>();
@@ -122,6 +129,9 @@ export class KubeHttpServer {
         if (!res.headersSent && !res.destroyed) res.writeHead(500);
         res.end();
       });
+    });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      instance.upgrade(req, socket, head);
     });
     return instance;
   }
@@ -208,6 +218,11 @@ export class KubeHttpServer {
         answer(200, route.body, route.type === 'text');
         return;
       }
+      if (method === 'GET' && route.subresource === 'log' && route.def.kind === 'Pod' && !route.def.group) {
+        const { namespace = '', name = '' } = route;
+        answer(200, this.podLogs.read(this.deps.store, namespace, name, url.searchParams), true);
+        return;
+      }
       const watchParam = url.searchParams.get('watch');
       if (method === 'GET' && (route.watchPath || watchParam === 'true' || watchParam === '1')) {
         this.startWatch(req, res, url, route);
@@ -239,6 +254,41 @@ export class KubeHttpServer {
               `fake-kube: ${err instanceof Error ? err.message : String(err)}`,
             );
       answer(status.code, status.toStatus());
+    }
+  }
+
+  /** Upgrade requests (WebSocket): the same auth and faults as other requests, then pods/portforward. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const at = this.deps.now();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = safeDecode(url.pathname);
+    try {
+      const auth = req.headers.authorization;
+      const anonymous = auth === undefined && this.deps.allowAnonymous;
+      if (!anonymous && auth !== `Bearer ${this.deps.token}`) throw unauthorized();
+      const fault = this.takeFault((req.method ?? 'GET').toUpperCase(), path);
+      if (fault) {
+        const reason = fault.reason ?? 'InternalError';
+        throw new KubeStatusError(
+          fault.status,
+          reason,
+          fault.message ?? `injected fault (${fault.status} ${reason})`,
+        );
+      }
+      if (!this.deps.portForward) throw new KubeStatusError(404, 'NotFound', 'no upgrade is served here');
+      const status = this.deps.portForward.upgrade(req, socket, head, path, url.searchParams);
+      this.record(req, url, undefined, undefined, status, at);
+    } catch (err: unknown) {
+      const status =
+        err instanceof KubeStatusError
+          ? err
+          : new KubeStatusError(
+              500,
+              'InternalError',
+              `fake-kube: ${err instanceof Error ? err.message : String(err)}`,
+            );
+      this.record(req, url, undefined, undefined, status.code, at);
+      refuseUpgrade(socket, status.toStatus());
     }
   }
 

@@ -20,6 +20,11 @@ export type { FaultRule } from './http-server.js';
 export type { KubeEventInput } from './kube-events.js';
 export { type JsonPatchOperation, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 export { isPodReady } from './pod-status.js';
+export {
+  PORT_FORWARD_PROTOCOL,
+  type PortForwardResolver,
+  type PortForwardTarget,
+} from './port-forward-server.js';
 export { apiVersionOf, splitApiVersion } from './resource-registry.js';
 export type { RolloutResult, RolloutScriptOptions } from './rollout-script.js';
 export { parseFieldSelector, parseLabelSelector } from './selectors.js';

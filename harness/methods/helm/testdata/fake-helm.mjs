@@ -29,7 +29,7 @@ function fail(message, code = 1) {
   process.exit(code);
 }
 
-const VALUE_FLAGS = new Set(['--version', '--namespace', '-n', '--labels', '-l', '-f', '--values', '--set', '--timeout', '--output', '-o']);
+const VALUE_FLAGS = new Set(['--version', '--namespace', '-n', '--kube-context', '--labels', '-l', '-f', '--values', '--set', '--timeout', '--output', '-o']);
 const flags = {};
 const positional = [];
 for (let i = 0; i < args.length; i++) {
