@@ -45,6 +45,8 @@ export interface Installation extends AsyncDisposable {
 export interface KubeWorkload {
   /** The namespace the product's pods run in. */
   readonly namespace: string;
+  /** Objects whose status explains the product's state (an operator's custom resource): written by the Kubernetes diagnostics. */
+  readonly resources?: ReadonlyArray<{ apiVersion: string; kind: string; name: string; namespace?: string }>;
 }
 
 /** Runs `install` on a new installation; if it throws, the installation is disposed (nothing left running) and the error rethrown. */

@@ -73,7 +73,13 @@ export class OperatorInstallation implements Installation {
 
   /** Where the product runs: the custom resource's namespace. */
   get workload(): KubeWorkload {
-    return { namespace: this.#resource?.metadata.namespace ?? this.namespace };
+    const namespace = this.#resource?.metadata.namespace ?? this.namespace;
+    const resource = this.#resource;
+    const ref =
+      resource?.apiVersion && resource.kind && resource.metadata.name
+        ? [{ apiVersion: resource.apiVersion, kind: resource.kind, name: resource.metadata.name, namespace }]
+        : [];
+    return { namespace, resources: ref };
   }
 
   /** The operator version last applied (undefined when the scenario gives no operator). */

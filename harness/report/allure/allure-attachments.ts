@@ -11,7 +11,7 @@ import { cellAttachmentUuid } from './allure-ids.js';
 /** The harness's own log of a cell, in the cell's artifacts folder (already redacted). */
 export const CELL_LOG_FILE = 'cell.log';
 /** The one-page Kubernetes diagnostics of a cell (observe/kube-diagnostics.ts writes it), relative to its folder. */
-export const KUBE_SUMMARY_FILE = 'kubernetes/summary.md';
+export const KUBE_SUMMARY_FILE = 'diagnostics/kubernetes/summary.md';
 /** Longer logs are attached as their last this many bytes (the end is where a failure shows). */
 export const DEFAULT_MAX_LOG_BYTES = 10 * 1024 * 1024;
 

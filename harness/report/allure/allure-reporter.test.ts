@@ -247,7 +247,10 @@ describe('AllureReporter', () => {
       const [kube, linked] = ['kube', 'kube-linked'].map((id) => passedCell({ id }));
       if (!kube || !linked) throw new Error('no cells');
       await mkdir(join(dir, kube.artifactsDir, 'kubernetes'), { recursive: true });
-      await writeFile(join(dir, kube.artifactsDir, 'kubernetes', 'summary.md'), '# Kubernetes diagnostics\n');
+      await writeFile(
+        join(dir, kube.artifactsDir, 'diagnostics', 'kubernetes', 'summary.md'),
+        '# Kubernetes diagnostics\n',
+      );
       await writeFile(join(outside, 'summary.md'), 'a secret from elsewhere\n');
       await mkdir(join(dir, linked.artifactsDir), { recursive: true });
       await symlink(outside, join(dir, linked.artifactsDir, 'kubernetes'));

@@ -12,6 +12,8 @@ export interface DeploymentControllerOptions {
   failingImages?: string[];
   /** Steps a failing pod crash-loops before ProgressDeadlineExceeded; default 3. */
   deadlineSteps?: number;
+  /** Images with a known defect: the rollout's first new pod restarts once after it became ready. */
+  restartingImages?: string[];
 }
 
 const DEPLOYMENTS = 'apps/deployments';
@@ -50,6 +52,7 @@ export function startDeploymentController(
     if (!main) return;
     const spec = isPlainObject(dep.spec) ? dep.spec : {};
     const failing = containers.some((c) => options.failingImages?.includes(c.image));
+    const restarting = containers.some((c) => options.restartingImages?.includes(c.image));
     const handle = scriptRollout(deps, {
       namespace: dep.metadata.namespace ?? 'default',
       deployment: dep.metadata.name ?? '',
@@ -60,6 +63,7 @@ export function startDeploymentController(
       setImage: false,
       oldPods: 0,
       ...(failing ? { failAt: 0 } : {}),
+      ...(restarting && !failing ? { restartAt: 0 } : {}),
       ...(options.deadlineSteps !== undefined ? { deadlineSteps: options.deadlineSteps } : {}),
     });
     active.set(key, handle);
