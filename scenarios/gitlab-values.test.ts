@@ -154,6 +154,11 @@ describe('GitLab scenarios', () => {
     expect((cr.metadata as Tree).name).toBe(helm.helm?.release);
     expect(gate.operator?.versionField).toBe('spec.chart.version');
   });
+
+  it('write the chart version (not the GitLab version) into spec.chart.version: versionValues = helm.chartVersions', () => {
+    expect(gate.operator?.versionValues).toEqual(gate.helm?.chartVersions);
+    expect(gate.operator?.versionValues['18.8.4']).toBe('9.8.4');
+  });
 });
 
 describe('GitLab matrices', () => {

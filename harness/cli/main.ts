@@ -42,7 +42,9 @@ async function validateCommand(files: string[]): Promise<number> {
       const what =
         valid.kind === 'Scenario'
           ? `scenario ${valid.scenario.name}, ${valid.scenario.versions.length} versions`
-          : `matrix ${valid.plan.matrix.name}, ${valid.plan.cells.length} cells of scenario ${valid.plan.scenario.name}`;
+          : valid.kind === 'Catalog'
+            ? `catalog ${valid.catalog.name}, ${valid.catalog.versions.length} versions, ${valid.catalog.requiredStops.length} required stops`
+            : `matrix ${valid.plan.matrix.name}, ${valid.plan.cells.length} cells of scenario ${valid.plan.scenario.name}`;
       out(`ok    ${file} (${what})`);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;

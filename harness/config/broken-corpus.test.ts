@@ -32,7 +32,7 @@ const EXPECTED: Record<string, Expectation> = {
   's-wrong-kind.yaml': {
     line: 3,
     column: 7,
-    phrase: 'expected one of: Scenario, Matrix; got "Senario" (did you mean',
+    phrase: 'expected one of: Scenario, Matrix, Catalog; got "Senario" (did you mean',
   },
   's-unknown-key-top.yaml': {
     line: 16,

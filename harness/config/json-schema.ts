@@ -3,6 +3,7 @@
  * fields with defaults are optional). `npm run schemas` writes them to schemas/.
  */
 import { z } from 'zod';
+import { CatalogSchema } from './catalog.js';
 import { MatrixSchema, ScenarioSchema } from './schema.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -19,11 +20,16 @@ export function matrixJsonSchema(): JsonSchema {
   return generate(MatrixSchema);
 }
 
+export function catalogJsonSchema(): JsonSchema {
+  return generate(CatalogSchema);
+}
+
 /** The files `npm run schemas` writes, relative to the repository root, with their text. */
 export function schemaFiles(): Array<{ path: string; text: string }> {
   const text = (schema: JsonSchema) => `${JSON.stringify(schema, null, 2)}\n`;
   return [
     { path: 'schemas/scenario.schema.json', text: text(scenarioJsonSchema()) },
     { path: 'schemas/matrix.schema.json', text: text(matrixJsonSchema()) },
+    { path: 'schemas/catalog.schema.json', text: text(catalogJsonSchema()) },
   ];
 }

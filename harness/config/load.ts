@@ -21,7 +21,8 @@ import { type ParsedYaml, parseYaml, readYaml } from './yaml-source.js';
 /** A validated file: a scenario alone, or a matrix with its scenario and cells. */
 export type ValidatedFile =
   | { kind: 'Scenario'; file: string; scenario: ScenarioConfig }
-  | { kind: 'Matrix'; file: string; plan: LoadedPlan };
+  | { kind: 'Matrix'; file: string; plan: LoadedPlan }
+  | { kind: 'Catalog'; file: string; catalog: CatalogConfig };
 
 /** Issues of several files: each file's issues sorted by position, files in the order given. */
 function ordered(...groups: ConfigIssue[][]): ConfigIssue[] {
@@ -138,7 +139,7 @@ export async function loadMatrix(file: string): Promise<LoadedPlan> {
   return checkMatrix(file, await readYaml(file));
 }
 
-/** Validates a scenario or matrix file, telling them apart by `kind`; a matrix's scenario too. */
+/** Validates a scenario, matrix or catalog file, telling them apart by `kind`; a matrix's scenario and catalog too. */
 export async function validateFile(file: string): Promise<ValidatedFile> {
   const parsed = await readYaml(file);
   if (!parsed.ok) fail(parsed.issues);
@@ -150,10 +151,15 @@ export async function validateFile(file: string): Promise<ValidatedFile> {
     if (!checked.value) fail(checked.issues);
     return { kind: 'Scenario', file, scenario: checked.value };
   }
+  if (kind === 'Catalog') {
+    const checked = checkCatalog(parsed);
+    if (!checked.value) fail(checked.issues);
+    return { kind: 'Catalog', file, catalog: checked.value };
+  }
   if (data === null || data === undefined) fail([emptyFileIssue(parsed.source, 'Scenario or Matrix')]);
   const message =
     kind === undefined
       ? 'required field is missing (expected Scenario or Matrix)'
-      : `expected one of: Scenario, Matrix; got ${describeValue(kind)}${typeof kind === 'string' ? didYouMean(kind, ['Scenario', 'Matrix']) : ''}`;
+      : `expected one of: Scenario, Matrix, Catalog; got ${describeValue(kind)}${typeof kind === 'string' ? didYouMean(kind, ['Scenario', 'Matrix', 'Catalog']) : ''}`;
   fail([toConfigIssue(parsed.source, { path: ['kind'], message })]);
 }

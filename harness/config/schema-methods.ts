@@ -245,6 +245,13 @@ export const operatorMethodSchema = z
       .record(z.string().min(1), z.string().min(1))
       .default(() => ({}))
       .meta({ description: 'Product version → operator version; wins over operatorVersion.' }),
+    versionValues: z
+      .record(z.string().min(1), z.string().min(1))
+      .default(() => ({}))
+      .meta({
+        description:
+          'Product version → the value written into versionField when the resource speaks another numbering (GitLab Operator: spec.chart.version is the chart version, GitLab 18.2.1 → 9.2.1); {{version}} in the resource and in ready/failed then stands for that value.',
+      }),
     upgrade: z.enum(['resource', 'operator', 'both']).default('resource').meta({
       description:
         "What an upgrade changes: the resource's version field, the operator itself (re-applied at N+1's operator version), or both (operator first).",

@@ -55,6 +55,10 @@ const versionProbeSchema = z
       description:
         'Or, for SQL traffic (traffic.sql), a query whose first column of the first row is the serving version, e.g. "SHOW server_version".',
     }),
+    unversioned: z.enum(['wrong', 'ignore']).optional().meta({
+      description:
+        'A successful response that says no version (an endpoint that does not report it, such as a health check): wrong (it fails the version check, the default) or ignore (left out of the version checks and counted apart).',
+    }),
   })
   .meta({ description: 'Where each response says which version served it (set exactly one).' });
 

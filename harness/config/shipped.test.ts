@@ -10,12 +10,17 @@ async function yamlFiles(dir: string): Promise<string[]> {
   return names.filter((n) => n.endsWith('.yaml')).map((n) => join(dir, n));
 }
 
-describe('shipped scenarios and matrices', async () => {
-  const files = [...(await yamlFiles('scenarios')), ...(await yamlFiles('matrices'))];
+describe('shipped scenarios, matrices and catalogs', async () => {
+  const files = [
+    ...(await yamlFiles('scenarios')),
+    ...(await yamlFiles('matrices')),
+    ...(await yamlFiles(join('matrices', 'catalogs'))),
+  ];
 
   it('are there to check', () => {
     expect(files).toContain(join('scenarios', 'postgres-minor.yaml'));
     expect(files).toContain(join('matrices', 'demo.yaml'));
+    expect(files).toContain(join('matrices', 'catalogs', 'gitlab.yaml'));
   });
 
   for (const file of files) {

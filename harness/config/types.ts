@@ -14,6 +14,8 @@ export interface VersionProbeConfig {
   jsonField?: string;
   /** Or, for SQL traffic, a query whose first column of the first row is the serving version. */
   sql?: string;
+  /** A successful response that says no version: counted as not from the expected version (wrong, the default), or left out of the version checks (ignore). */
+  unversioned?: 'wrong' | 'ignore';
 }
 
 export interface EndpointConfig {
@@ -217,6 +219,12 @@ export interface OperatorMethodConfig {
   operatorVersion: string;
   /** Product version → operator version; wins over operatorVersion. */
   operatorVersions: Record<string, string>;
+  /**
+   * Product version → the value written into versionField, when the resource speaks another
+   * numbering (the GitLab Operator's spec.chart.version is the chart's: GitLab 18.2.1 → 9.2.1). With it,
+   * `{{version}}` in the resource and in ready/failed stands for that value.
+   */
+  versionValues: Record<string, string>;
   /** What an upgrade changes: the resource's version field, the operator itself (re-applied at N+1's operator version, first), or both. */
   upgrade: 'resource' | 'operator' | 'both';
   /** Namespace the operator's chart is installed into (manifests carry their own). */

@@ -321,6 +321,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     load: summary ?? emptySummary(startedAt),
     ...(processLoad ? { process: processLoad } : {}),
     expected: cell.expect,
+    unversioned: scenario.versionProbe.unversioned ?? 'wrong',
     error,
   });
   // Attributed to the final phase list (diagnostics and teardown included).

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CellRecord, RunRecord } from '../common/run-record.js';
+import { REPO_ROOT } from '../testing/cli.js';
 import { FakeKube } from '../testing/fake-kube/index.js';
 import { writeTinyChart } from '../testing/fake-kube/tiny-chart.js';
-import { REPO_ROOT } from '../testing/cli.js';
 import { runMatrixFile } from '../testing/run-matrix-file.js';
 
 /**
@@ -36,7 +36,11 @@ describe(`existing cluster + helm + port-forward + pod observer (FakeKube, the r
     if (!existsSync(HELM)) throw new Error(`no helm binary at ${HELM}: run \`bash scripts/fetch-helm.sh\``);
     kube = await FakeKube.start({
       tls: true,
-      deploymentController: { stepMs: 150, failingImages: ['app:0.9.0', 'app:3.0.0'], restartingImages: ['app:2.0.0'] },
+      deploymentController: {
+        stepMs: 150,
+        failingImages: ['app:0.9.0', 'app:3.0.0'],
+        restartingImages: ['app:2.0.0'],
+      },
     });
     for (const version of VERSIONS) {
       const server = createServer((req, res) => {

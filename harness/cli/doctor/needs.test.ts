@@ -80,6 +80,24 @@ describe('checkMatrix', () => {
   });
 });
 
+describe('needs a scenario adds', () => {
+  const cells = [{ id: 'k3d-operator-1-to-2', platform: 'k3d' as const, method: 'operator' as const }];
+  const tools = report(['node', 'docker', 'k3d'], 'answering');
+  it('the operator from its Helm chart needs helm; from manifests it does not', () => {
+    const withChart = checkMatrix(
+      { file: 'm.yaml', name: 'm', cells, scenario: { operator: { chart: { chart: 'op/op' } } as never } },
+      tools,
+    );
+    expect(withChart.canRun).toBe(false);
+    expect(withChart.groups[0]!.problems.map((p) => p.summary)).toEqual(['helm missing']);
+    const withManifests = checkMatrix(
+      { file: 'm.yaml', name: 'm', cells, scenario: { operator: undefined } },
+      tools,
+    );
+    expect(withManifests.canRun).toBe(true);
+  });
+});
+
 describe('needs', () => {
   it('merges needs: each once, required wins over optional', () => {
     expect(mergeNeeds([{ id: 'kubectl', optional: true }, { id: 'kind' }], [{ id: 'kubectl' }])).toEqual([
@@ -95,6 +113,7 @@ describe('needs', () => {
       'platform existing: ready',
       'platform kind: blocked',
       'platform k3d: blocked',
+      'platform k3s: blocked',
       'method local: ready',
       'method exec: ready',
       'method postgres: ready',

@@ -3,7 +3,7 @@
  * cells can run here given what probe-tools found.
  */
 import { METHOD_NAMES, PLATFORM_NAMES } from '../../config/schema.js';
-import type { CellPlan, MethodName, PlatformName } from '../../config/types.js';
+import type { CellPlan, MethodName, PlatformName, ScenarioConfig } from '../../config/types.js';
 import type { ToolsReport } from './probe-tools.js';
 import type { ToolId } from './tools.js';
 
@@ -31,7 +31,8 @@ export const METHOD_NEEDS: Readonly<Record<MethodName, readonly Need[]>> = {
   exec: [],
   postgres: [],
   helm: [{ id: 'helm' }],
-  // talks to the Kubernetes API itself (client-node): no external tool
+  // talks to the Kubernetes API itself (client-node); helm only when the scenario installs the
+  // operator from its chart (scenarioNeeds)
   operator: [],
 };
 
@@ -139,8 +140,21 @@ export interface MatrixCheck {
   canRun: boolean;
 }
 
+/** What a scenario adds to its methods' needs: the operator installed from its Helm chart needs helm. */
+export function scenarioNeeds(
+  scenario: Pick<ScenarioConfig, 'operator'> | undefined,
+  method: MethodName,
+): Need[] {
+  return method === 'operator' && scenario?.operator?.chart ? [{ id: 'helm' }] : [];
+}
+
 export function checkMatrix(
-  matrix: { file: string; name: string; cells: readonly Pick<CellPlan, 'id' | 'platform' | 'method'>[] },
+  matrix: {
+    file: string;
+    name: string;
+    cells: readonly Pick<CellPlan, 'id' | 'platform' | 'method'>[];
+    scenario?: Pick<ScenarioConfig, 'operator'>;
+  },
   report: ToolsReport,
 ): MatrixCheck {
   const groups = new Map<string, CellGroupCheck>();
@@ -148,7 +162,11 @@ export function checkMatrix(
     const key = `${cell.platform}/${cell.method}`;
     let group = groups.get(key);
     if (!group) {
-      const needs = mergeNeeds(PLATFORM_NEEDS[cell.platform], METHOD_NEEDS[cell.method]);
+      const needs = mergeNeeds(
+        PLATFORM_NEEDS[cell.platform],
+        METHOD_NEEDS[cell.method],
+        scenarioNeeds(matrix.scenario, cell.method),
+      );
       group = { platform: cell.platform, method: cell.method, cells: [], ...checkNeeds(needs, report) };
       groups.set(key, group);
     }

@@ -82,9 +82,9 @@ esac`,
     expect(byId(tools, 'helm')).toMatchObject({ status: 'found', version: 'v3.18.0+gcc58e3f', path: helm });
     expect(byId(tools, 'kind')).toMatchObject({ status: 'missing' });
     expect(byId(tools, 'kind')?.path).toBeUndefined();
-    expect(byId(tools, 'kind')?.install).toContain('go install sigs.k8s.io/kind@v0.27.0');
+    expect(byId(tools, 'kind')?.install).toContain('go install sigs.k8s.io/kind@v0.29.0');
     expect(byId(tools, 'kind')?.install.join('\n')).toContain(
-      'https://kind.sigs.k8s.io/dl/v0.27.0/kind-linux-amd64',
+      'https://kind.sigs.k8s.io/dl/v0.29.0/kind-linux-amd64',
     );
     const k6 = byId(tools, 'k6');
     expect(k6?.status).toBe('broken');

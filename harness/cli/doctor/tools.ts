@@ -39,7 +39,7 @@ export interface HostTarget {
 }
 
 /** Pinned versions the install hints name; kept in one place so they move together. */
-export const PINNED = { kind: 'v0.27.0', k3d: 'v5.8.3', helm: 'v3.18.0', kubectl: 'v1.32.4' } as const;
+export const PINNED = { kind: 'v0.29.0', k3d: 'v5.8.3', helm: 'v3.18.0', kubectl: 'v1.32.4' } as const;
 
 export interface ToolSpec {
   id: ToolId;

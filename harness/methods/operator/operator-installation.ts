@@ -16,6 +16,7 @@ import {
   nested,
   type OperatorSpec,
   templateVars,
+  versionValueFor,
 } from './operator-resources.js';
 import { waitForResource } from './operator-wait.js';
 
@@ -175,7 +176,8 @@ export class OperatorInstallation implements Installation {
   async #patch(step: Step, to: string, ctx: RunContext): Promise<void> {
     const resource = this.#resource;
     if (!resource) throw new InfraError(`cannot ${step} to ${to}: the resource was never applied`);
-    const patch = nested(this.spec.versionPath, to);
+    const value = versionValueFor(this.spec, to);
+    const patch = nested(this.spec.versionPath, value);
     try {
       await this.kube.mergePatch(resource, patch, this.spec.fieldManager);
     } catch (err) {
@@ -189,7 +191,7 @@ export class OperatorInstallation implements Installation {
     }
     ctx.event(
       'operator',
-      `${step}: patched ${describeObject(resource)} ${this.spec.versionPath.join('.')}=${to}`,
+      `${step}: patched ${describeObject(resource)} ${this.spec.versionPath.join('.')}=${value}`,
     );
   }
 
@@ -206,7 +208,7 @@ export class OperatorInstallation implements Installation {
         },
         ready: this.spec.ready,
         failed: this.spec.failed,
-        version,
+        version: versionValueFor(this.spec, version),
         timeoutMs: this.spec.timeoutSeconds * 1000,
         resyncMs: this.options.resyncMs,
         pollMs: this.options.pollMs,

@@ -10,7 +10,12 @@ import { OperatorChart } from './operator-chart.js';
 import { OperatorInstallation } from './operator-installation.js';
 import { OperatorKube } from './operator-kube.js';
 import { operatorPlan } from './operator-plan.js';
-import { type OperatorSpec, operatorSpec, operatorVersionFor } from './operator-resources.js';
+import {
+  type OperatorSpec,
+  operatorSpec,
+  operatorVersionFor,
+  versionValueFor,
+} from './operator-resources.js';
 
 export { OperatorInstallation } from './operator-installation.js';
 
@@ -54,6 +59,8 @@ export class OperatorMethod implements Method {
     const { from, to, via = [] } = options.cell.path;
     const moves = spec.upgrade === 'resource' ? [] : [from, ...via, to];
     for (const v of new Set([version, ...moves])) operatorVersionFor(spec, v);
+    // And what the version field says at each version of the path.
+    for (const v of new Set([version, from, ...via, to])) versionValueFor(spec, v);
     const { namespace } = access;
     const connection = {
       kubeconfigPath: access.kubeconfigPath,

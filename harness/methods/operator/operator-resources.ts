@@ -27,6 +27,7 @@ export interface OperatorSpec {
   chart?: OperatorChartConfig;
   operatorVersion: string;
   operatorVersions: Readonly<Record<string, string>>;
+  versionValues: Readonly<Record<string, string>>;
   upgrade: OperatorMethodConfig['upgrade'];
   /** Namespace of the chart's release; undefined: the cell's namespace. */
   chartNamespace?: string;
@@ -90,6 +91,7 @@ export function operatorSpec(config: OperatorMethodConfig, scenarioDir: string):
     ...(config.chart ? { chart: config.chart } : {}),
     operatorVersion: config.operatorVersion ?? '{{version}}',
     operatorVersions: config.operatorVersions ?? {},
+    versionValues: config.versionValues ?? {},
     upgrade,
     ...(config.namespace ? { chartNamespace: config.namespace } : {}),
     resource: abs(config.resource),
@@ -127,9 +129,26 @@ export function operatorVersionFor(
   }
 }
 
-/** The template variables for a product version. */
+/**
+ * What the resource's version field says for a product version: `versionValues[version]` when the
+ * map has entries (one missing is a UsageError), else the version itself.
+ */
+export function versionValueFor(spec: Pick<OperatorSpec, 'versionValues'>, version: string): string {
+  const keys = Object.keys(spec.versionValues);
+  if (keys.length === 0) return version;
+  const mapped = spec.versionValues[version];
+  if (mapped === undefined) {
+    throw new UsageError(
+      `operator.versionValues has no entry for version ${version} (has: ${keys.join(', ')})`,
+      `add "${version}: <value of the version field>" to operator.versionValues`,
+    );
+  }
+  return mapped;
+}
+
+/** The template variables for a product version: `{{version}}` is what the version field says. */
 export function templateVars(spec: OperatorSpec, version: string): TemplateVars {
-  return { version, operatorVersion: operatorVersionFor(spec, version) };
+  return { version: versionValueFor(spec, version), operatorVersion: operatorVersionFor(spec, version) };
 }
 
 /** Expands `{{version}}` and `{{operatorVersion}}` in a manifest entry (a file or a URL). */

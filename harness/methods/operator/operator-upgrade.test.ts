@@ -98,7 +98,11 @@ describe('the operator itself on the fake Kubernetes API', () => {
     const installation = await fx.install({ upgrade: 'operator', operatorVersions: OPERATOR_OF });
     expect(imageOf(fx.kube.store.get(deploymentRef(fx)))).toBe(`${IMAGE}:0.9.0`);
     expect(installation.operatorVersion).toBe('0.9.0');
-    expect(installation.workload).toEqual({ namespace: fx.namespace });
+    expect(installation.workload).toMatchObject({ namespace: fx.namespace });
+    // The custom resource goes to the Kubernetes diagnostics.
+    expect(installation.workload.resources?.map((r) => `${r.kind}/${r.name}`)).toEqual([
+      `${fx.ref.kind}/${fx.ref.name}`,
+    ]);
 
     const before = patchCount(fx);
     const upgradeEvents = fx.since();
@@ -143,6 +147,28 @@ describe('the operator itself on the fake Kubernetes API', () => {
       expect.stringMatching(/^operator: rollback to 1\.0\.0: ready after \d+ ms$/),
     ]);
     expect(imageOf(fx.kube.store.get(deploymentRef(fx)))).toBe(`${IMAGE}:0.9.0`);
+  });
+
+  it('writes versionValues into the version field and waits for that value (GitLab: chart versions)', async () => {
+    const fx = await start();
+    const VALUE_OF = { '1.0.0': '9.0.4', '1.1.0': '9.1.2' };
+    // The operator reports what the resource asks for, in the resource's numbering.
+    stops.push(fakeOperator(fx, (_tag, spec) => spec));
+    const installation = await fx.install({ versionValues: VALUE_OF });
+    expect(fx.kube.store.get(fx.ref)?.spec).toMatchObject({ version: '9.0.4' });
+    expect(statusVersion(fx)).toBe('9.0.4');
+    const before = patchCount(fx);
+    await installation.upgrade('1.1.0', fx.ctx);
+    expect(writes(fx, before)).toEqual(['resource 9.1.2']);
+    expect(statusVersion(fx)).toBe('9.1.2');
+    await installation.rollback('1.0.0', fx.ctx);
+    expect(statusVersion(fx)).toBe('9.0.4');
+    const missing = await fx.install({ versionValues: { '1.0.0': '9.0.4' } }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(missing).toBeInstanceOf(UsageError);
+    expect(missing?.message).toMatch(/operator\.versionValues has no entry for version 1\.1\.0/);
   });
 
   it('refuses an operator version missing from the map before calling the API', async () => {
