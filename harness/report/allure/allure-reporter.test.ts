@@ -246,14 +246,14 @@ describe('AllureReporter', () => {
     try {
       const [kube, linked] = ['kube', 'kube-linked'].map((id) => passedCell({ id }));
       if (!kube || !linked) throw new Error('no cells');
-      await mkdir(join(dir, kube.artifactsDir, 'kubernetes'), { recursive: true });
+      await mkdir(join(dir, kube.artifactsDir, 'diagnostics', 'kubernetes'), { recursive: true });
       await writeFile(
         join(dir, kube.artifactsDir, 'diagnostics', 'kubernetes', 'summary.md'),
         '# Kubernetes diagnostics\n',
       );
       await writeFile(join(outside, 'summary.md'), 'a secret from elsewhere\n');
-      await mkdir(join(dir, linked.artifactsDir), { recursive: true });
-      await symlink(outside, join(dir, linked.artifactsDir, 'kubernetes'));
+      await mkdir(join(dir, linked.artifactsDir, 'diagnostics'), { recursive: true });
+      await symlink(outside, join(dir, linked.artifactsDir, 'diagnostics', 'kubernetes'));
       const { results, resultsDir } = await writeAllure(buildRunRecord({ cells: [kube, linked] }));
       const summaryOf = (cell: CellRecord) =>
         resultOf(results, cell).attachments.find((a) => a.name === 'Kubernetes diagnostics (summary.md)');
