@@ -105,11 +105,11 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('validate')
-    .description('check scenario and matrix files; every problem is reported with file:line:col')
-    .argument('<files...>', 'scenario or matrix YAML files')
+    .description('check scenario, matrix and catalog files; every problem is reported with file:line:col')
+    .argument('<files...>', 'scenario, matrix or catalog YAML files')
     .addHelpText(
       'after',
-      '\nExample:\n  upgrade-harness validate matrices/demo.yaml scenarios/reference-app.yaml',
+      '\nExample:\n  upgrade-harness validate matrices/demo.yaml scenarios/reference-app.yaml matrices/catalogs/gitlab.yaml',
     )
     .action(async (files: string[]) => {
       code = await validateCommand(files);

@@ -14,10 +14,9 @@ import type { LoadDriver, LoadSummary, RunningLoad } from '../load/load-driver.j
 import { RawSampleWriter } from '../load/raw-samples.js';
 import { longestTimeoutMs } from '../load/traffic-plan.js';
 import type { Installation, Method } from '../methods/method.js';
-import { collectKubeDiagnostics } from '../observe/kube-diagnostics.js';
 import type { Platform, StartedPlatform } from '../platforms/platform.js';
 import { hopDetail, hopFailure, hopName, hopsOf } from './hops.js';
-import { type KubeCell, startKubeCell } from './kube-cell.js';
+import { collectClusterDiagnostics, type KubeCell, startKubeCell } from './kube-cell.js';
 import { PhaseRunner } from './phase-runner.js';
 import { loadProfileFor } from './profile.js';
 
@@ -342,34 +341,6 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     ...(kubernetes ? { kubernetes } : {}),
     artifactsDir,
   });
-}
-
-/**
- * Pods, events, logs of not-ready or restarted pods, node conditions and the workload's resources,
- * when the cell ran on Kubernetes: the workload's namespace, else (the install failed) the one the
- * platform set aside for the cell. Bounded; never throws.
- */
-async function collectClusterDiagnostics(
-  platform: StartedPlatform | undefined,
-  installation: Installation | undefined,
-  scenario: ScenarioConfig,
-  dir: string,
-  logger: Logger,
-): Promise<void> {
-  const target = platform?.kube?.();
-  const namespace = installation?.workload?.namespace ?? target?.namespace;
-  if (!target || !namespace) return;
-  const result = await collectKubeDiagnostics({
-    target,
-    namespace,
-    dir,
-    logger,
-    logTailLines: scenario.kubernetes?.observe.logTailLines ?? 200,
-    timeoutMs: 45_000,
-    resources: [...(installation?.workload?.resources ?? [])],
-  });
-  if (result.failures.length > 0)
-    logger.warn({ failures: result.failures }, 'kubernetes diagnostics incomplete');
 }
 
 /** Errors of the harness or its infrastructure, as opposed to the product failing to upgrade. */

@@ -6,6 +6,7 @@ import type { KubePortForwardStats, KubernetesCellRecord } from '../common/run-r
 import type { PhaseRecord } from '../common/sample.js';
 import type { ScenarioConfig } from '../config/types.js';
 import type { Installation } from '../methods/method.js';
+import { collectKubeDiagnostics } from '../observe/kube-diagnostics.js';
 import {
   type PodObserver,
   type PodObserverOptions,
@@ -294,4 +295,32 @@ async function within(work: Promise<unknown> | undefined, ms: number): Promise<'
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Pods, events, logs of not-ready or restarted pods, node conditions and the workload's resources,
+ * when the cell ran on Kubernetes: the workload's namespace, else (the install failed) the one the
+ * platform set aside for the cell. Bounded; never throws.
+ */
+export async function collectClusterDiagnostics(
+  platform: StartedPlatform | undefined,
+  installation: Installation | undefined,
+  scenario: ScenarioConfig,
+  dir: string,
+  logger: Logger,
+): Promise<void> {
+  const target = platform?.kube?.();
+  const namespace = installation?.workload?.namespace ?? target?.namespace;
+  if (!target || !namespace) return;
+  const result = await collectKubeDiagnostics({
+    target,
+    namespace,
+    dir,
+    logger,
+    logTailLines: scenario.kubernetes?.observe.logTailLines ?? 200,
+    timeoutMs: 45_000,
+    resources: [...(installation?.workload?.resources ?? [])],
+  });
+  if (result.failures.length > 0)
+    logger.warn({ failures: result.failures }, 'kubernetes diagnostics incomplete');
 }

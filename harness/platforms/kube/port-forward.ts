@@ -22,11 +22,20 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { CoreV1Api, KubeConfig, PortForward, type V1Service } from '@kubernetes/client-node';
-import { AbortedError, errorMessage, InfraError, UsageError } from '../../common/errors.js';
+import { CoreV1Api, PortForward } from '@kubernetes/client-node';
+import { AbortedError, errorMessage, InfraError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { type KubeItem, type ListResult, runListWatch } from '../../observe/list-watch.js';
 import type { KubeTarget } from '../platform.js';
+import {
+  apiErrorSummary,
+  backendOf,
+  entryOf,
+  loadKubeConfig,
+  messageOf,
+  type PodEntry,
+  readService,
+} from './port-forward-backend.js';
 
 export interface ServiceForwardOptions {
   target: KubeTarget;
@@ -67,121 +76,6 @@ const LOG_INTERVAL_MS = 5_000;
 const MAX_ERROR_TEXT = 500;
 
 type Tunnel = Exclude<Awaited<ReturnType<PortForward['portForward']>>, () => unknown>;
-
-interface PodEntry {
-  name: string;
-  ready: boolean;
-  /** The pod's port behind the Service port; undefined: a named targetPort the pod lacks. */
-  port: number | undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function records(value: unknown): Record<string, unknown>[] {
-  return Array.isArray(value) ? value.filter(isRecord) : [];
-}
-
-/** The port a Service's targetPort means on this pod: a number as is, a name via its containers' ports. */
-function podPort(pod: KubeItem, targetPort: number | string): number | undefined {
-  if (typeof targetPort === 'number') return targetPort;
-  const spec = isRecord(pod.spec) ? pod.spec : {};
-  for (const container of records(spec.containers)) {
-    for (const port of records(container.ports)) {
-      if (port.name === targetPort && typeof port.containerPort === 'number') return port.containerPort;
-    }
-  }
-  return undefined;
-}
-
-function entryOf(pod: KubeItem, targetPort: number | string): PodEntry | undefined {
-  const name = pod.metadata?.name;
-  if (typeof name !== 'string') return undefined;
-  const status = isRecord(pod.status) ? pod.status : {};
-  const readyCondition = records(status.conditions).some((c) => c.type === 'Ready' && c.status === 'True');
-  // A pod being deleted leaves the Service's endpoints at once, whatever its readiness.
-  const terminating = Boolean(pod.metadata?.deletionTimestamp);
-  return { name, ready: readyCondition && !terminating, port: podPort(pod, targetPort) };
-}
-
-function apiErrorSummary(err: unknown): string {
-  if (!isRecord(err) || typeof err.code !== 'number') return errorMessage(err);
-  let message: unknown;
-  try {
-    message =
-      typeof err.body === 'string' ? (JSON.parse(err.body) as { message?: unknown }).message : undefined;
-  } catch {
-    message = undefined;
-  }
-  return typeof message === 'string' ? `HTTP ${err.code}: ${message}` : `HTTP ${err.code}`;
-}
-
-function messageOf(err: unknown): string {
-  if (isRecord(err) && typeof err.message === 'string') return err.message;
-  return errorMessage(err);
-}
-
-function loadKubeConfig(target: KubeTarget): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromFile(target.kubeconfigPath);
-  } catch (err: unknown) {
-    throw new InfraError(`cannot load the kubeconfig ${target.kubeconfigPath}: ${errorMessage(err)}`);
-  }
-  if (target.context !== undefined) {
-    if (!kc.getContexts().some((c) => c.name === target.context)) {
-      throw new UsageError(
-        `the kubeconfig ${target.kubeconfigPath} has no context "${target.context}"`,
-        'name a context the kubeconfig defines (kubectl config get-contexts)',
-      );
-    }
-    kc.setCurrentContext(target.context);
-  }
-  return kc;
-}
-
-async function readService(core: CoreV1Api, namespace: string, name: string): Promise<V1Service> {
-  try {
-    return await core.readNamespacedService({ name, namespace });
-  } catch (err: unknown) {
-    if (isRecord(err) && err.code === 404) {
-      throw new UsageError(
-        `port-forward: Service ${namespace}/${name} does not exist`,
-        'name the Service that selects the product pods (kubectl get services -n <namespace>)',
-      );
-    }
-    throw new InfraError(`port-forward: cannot read Service ${namespace}/${name}: ${apiErrorSummary(err)}`);
-  }
-}
-
-/** The Service's pod selector and the targetPort behind `port`. */
-function backendOf(
-  svc: V1Service,
-  where: string,
-  port: number,
-): { labelSelector: string; targetPort: number | string } {
-  const selector = svc.spec?.selector ?? {};
-  const labelSelector = Object.entries(selector)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  if (labelSelector === '') {
-    throw new UsageError(
-      `port-forward: Service ${where} has no selector, so it names no pods to forward to`,
-      'name a Service with a pod selector (not one backed by manual Endpoints)',
-    );
-  }
-  const ports = svc.spec?.ports ?? [];
-  const svcPort = ports.find((p) => p.port === port);
-  if (!svcPort) {
-    const known = ports.map((p) => String(p.port)).join(', ') || 'none';
-    throw new UsageError(
-      `port-forward: Service ${where} has no port ${port} (it has: ${known})`,
-      'use one of the Service ports',
-    );
-  }
-  return { labelSelector, targetPort: svcPort.targetPort ?? port };
-}
 
 /**
  * Reads the Service, starts watching its pods and listens on 127.0.0.1:0. Throws UsageError for a
