@@ -56,3 +56,20 @@ describe('describeDryRun with stops', () => {
     expect(lines.some((l) => /upgrade \d\/\d:/.test(l))).toBe(false);
   });
 });
+
+describe('describeDryRun load line', () => {
+  it('names the rate per class when classes have their own (GitLab: api / web / git), not "0 req/s"', async () => {
+    const plan = await loadMatrix(join(HERE, '..', '..', 'matrices', 'gitlab-nightly.yaml'));
+    const lines = describeDryRun({
+      cells: plan.cells.slice(0, 1),
+      scenario: plan.scenario,
+      scenarioDir: dirname(plan.scenarioFile),
+      strategyOptions: plan.matrix.strategyOptions,
+      registries: defaultRegistries(),
+      runId: 'r1',
+    });
+    const load = lines.find((l) => l.startsWith('  load:'));
+    expect(load).toMatch(/builtin driver, api \d+ \+ web \d+ \+ git \d+ req\/s per connection mode/);
+    expect(load).not.toMatch(/ 0 req\/s/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { PlannedStep, PlannedSteps } from '../common/planned-steps.js';
 import { redact } from '../common/redact.js';
 import type { CellPlan, ScenarioConfig, StrategyOptions } from '../config/types.js';
+import type { LoadProfile } from '../load/load-driver.js';
 import { formatHops, usesStrategy } from '../matrix/expand.js';
 import { type Hop, hopDetail, hopsOf } from './hops.js';
 import { loadProfileFor } from './profile.js';
@@ -111,7 +112,7 @@ export function describeDryRun(input: DryRunInput): string[] {
       ? `${profile.sql.statements.length} SQL statement(s)`
       : `${profile.endpoints.length} endpoint(s)`;
     lines.push(
-      `  load: ${scenario.traffic.sql ? 'sql' : 'builtin'} driver, ${profile.rate} req/s per connection mode (${profile.connections.join(', ')}), ${traffic}, timeout ${profile.timeoutMs} ms${profile.writer || profile.sql?.writer ? ', with a data-integrity writer' : ''}`,
+      `  load: ${scenario.traffic.sql ? 'sql' : 'builtin'} driver, ${rateText(profile)} per connection mode (${profile.connections.join(', ')}), ${traffic}, timeout ${profile.timeoutMs} ms${profile.writer || profile.sql?.writer ? ', with a data-integrity writer' : ''}`,
     );
     const t = scenario.timing;
     lines.push(
@@ -120,4 +121,14 @@ export function describeDryRun(input: DryRunInput): string[] {
     lines.push('');
   }
   return lines.map((l) => redact(l));
+}
+
+/** `40 req/s`, or with rates per class: `api 10 + web 1 + git 1 req/s` (and the shared rate when something uses it). */
+function rateText(profile: LoadProfile): string {
+  const own = Object.entries(profile.classes ?? {}).flatMap(([name, c]) =>
+    c.rate === undefined ? [] : [`${name} ${c.rate}`],
+  );
+  if (own.length === 0) return `${profile.rate} req/s`;
+  const shared = profile.rate > 0 ? [`other classes ${profile.rate}`] : [];
+  return `${[...own, ...shared].join(' + ')} req/s`;
 }
