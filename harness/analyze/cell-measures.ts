@@ -10,6 +10,8 @@ export interface MeasureContext {
   successRatio: number;
   from: string;
   to: string;
+  /** The stops of a multi-hop path, in order (PathConfig.via). */
+  via?: readonly string[];
 }
 
 /**
@@ -32,6 +34,8 @@ export interface CellMeasures {
   settleVersions: PhaseVersions;
   /** Ok responses that started in verify-rollback, against `from`. */
   rollbackVersions: PhaseVersions;
+  /** Per stop of a multi-hop path whose settle ran: ok responses of that settle, against the stop. */
+  stopVersions: Array<{ stop: string; hop: number; versions: PhaseVersions }>;
   timeline?: CellTimeline;
   /** Samples left out of the downtime runs because they arrived too late to be put in order. */
   lateSamples: number;

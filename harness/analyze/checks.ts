@@ -149,6 +149,18 @@ export function versionCheck(v: PhaseVersions, to: string): Check {
   };
 }
 
+/** A stop of a multi-hop path: every ok response of the settle after hop `hop` of `hops` came from `stop`. */
+export function stopVersionCheck(v: PhaseVersions, stop: string, hop: number, hops: number): Check {
+  return {
+    name: `version-stop-${hop}`,
+    category: v.total > 0 ? 'version' : 'load',
+    passed: v.total > 0 && v.wrong === 0,
+    value: v.total > 0 ? v.wrong : null,
+    limit: 0,
+    message: versionMessage(`settle after hop ${hop}/${hops} (stop ${stop})`, stop, v),
+  };
+}
+
 /** The rollback finished, and every ok response of the verify-rollback phase (`v`) came from `from`. */
 export function rollbackCheck(
   v: PhaseVersions,

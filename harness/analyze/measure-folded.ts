@@ -6,7 +6,7 @@ import { consumedRatio, emptyErrorBudget } from './error-budget.js';
 import { type FoldedCell, type FoldedClass, type FoldedSegment, newLatencyHistogram } from './fold.js';
 import { ALL_PHASES, sortedNested } from './latency.js';
 import { OrderedCounts } from './ordered-counts.js';
-import { inPhase, phaseAt, phaseSpan, upgradeWindow, withLastOnly } from './phases.js';
+import { inPhase, phaseAt, phaseSpan, stopsOf, upgradeWindow, withLastOnly } from './phases.js';
 import { UNKNOWN_VERSION, type VersionsSummary } from './versions.js';
 
 /**
@@ -33,6 +33,7 @@ export function measureFolded(folded: FoldedCell, ctx: MeasureContext): CellMeas
     versions: foldedVersions(segments, ctx.from, ctx.to, phaseSpan(phases, 'rollback')?.start),
     settleVersions: foldedVersionsIn(segments, withLastOnly(phases, 'settle'), 'settle', ctx.to),
     rollbackVersions: foldedVersionsIn(segments, phases, 'verify-rollback', ctx.from),
+    stopVersions: stopsOf(ctx, (only, stop) => foldedVersionsIn(segments, only, 'settle', stop)),
     timeline: folded.timeline,
     lateSamples: folded.lateSamples,
   };

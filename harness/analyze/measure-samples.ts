@@ -4,7 +4,7 @@ import { versionsInPhase } from './checks.js';
 import { computeDowntime } from './downtime.js';
 import { computeErrorBudget } from './error-budget.js';
 import { computeLatency, computeLatencyByClass } from './latency.js';
-import { phaseAt, phaseSpan, withLastOnly } from './phases.js';
+import { phaseAt, phaseSpan, stopsOf, withLastOnly } from './phases.js';
 import { computeVersions } from './versions.js';
 
 /**
@@ -30,6 +30,7 @@ export function measureSamples(samples: readonly Sample[], ctx: MeasureContext):
     versions: computeVersions(samples, ctx.from, ctx.to, phaseSpan(phases, 'rollback')?.start),
     settleVersions: versionsInPhase(samples, withLastOnly(phases, 'settle'), 'settle', ctx.to),
     rollbackVersions: versionsInPhase(samples, phases, 'verify-rollback', ctx.from),
+    stopVersions: stopsOf(ctx, (only, stop) => versionsInPhase(samples, only, 'settle', stop)),
     lateSamples: 0,
   };
 }

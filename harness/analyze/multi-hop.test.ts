@@ -65,6 +65,7 @@ function input(overrides: Partial<CellAnalysisInput> = {}): CellAnalysisInput {
     slo: { successRatio: 0.99, maxDowntimeSeconds: 0, minAchievedRateRatio: 0.9, maxScheduleLagP99Ms: 100 },
     from: '1',
     to: '2',
+    via: ['1.5', '1.8'],
     upgrade: { ok: true },
     rollback: { attempted: false, ok: null, seconds: null },
     ledger: { acknowledged: 10, verified: 10, lost: 0, unverified: 0, lostKeys: [] },
@@ -151,5 +152,58 @@ describe('versions of a multi-hop upgrade', () => {
     );
     expect(early.errorBudget.failures).toBe(1);
     expect(early.errorBudget.byPhase.settle).toEqual({ requests: 300, failures: 1 });
+  });
+
+  it('checks each stop: every settle between hops is served by its stop, folded or from the array', () => {
+    const clean = analyzeCell(input());
+    expect(clean.checks.filter((c) => c.name.startsWith('version-stop-'))).toEqual([
+      expect.objectContaining({
+        name: 'version-stop-1',
+        passed: true,
+        message: 'settle after hop 1/3 (stop 1.5): 100 of 100 responses from 1.5',
+      }),
+      expect.objectContaining({
+        name: 'version-stop-2',
+        passed: true,
+        message: 'settle after hop 2/3 (stop 1.8): 100 of 100 responses from 1.8',
+      }),
+    ]);
+    const m = measureSamples(traffic(7000), {
+      phases: hops,
+      successRatio: 0.99,
+      from: '1',
+      to: '2',
+      via: ['1.5', '1.8'],
+    });
+    const f = measureFolded(foldSamples(traffic(7000), hops), {
+      phases: hops,
+      successRatio: 0.99,
+      from: '1',
+      to: '2',
+      via: ['1.5', '1.8'],
+    });
+    expect(f.stopVersions).toEqual(m.stopVersions);
+  });
+
+  it('fails a path that never served its stops (1 then 2 directly), though it ended on 2', () => {
+    const skipped = analyzeCell(input({ samples: traffic(7000, (t) => (t < 1500 ? '1' : '2')) }));
+    expect(skipped.status).toBe('failed');
+    expect(skipped.reason).toBe('version');
+    expect(skipped.checks.find((c) => c.name === 'version')?.passed).toBe(true);
+    expect(skipped.checks.find((c) => c.name === 'version-stop-1')?.message).toBe(
+      'settle after hop 1/3 (stop 1.5): 100 of 100 responses not from 1.5 (2 100)',
+    );
+    expect(skipped.checks.find((c) => c.name === 'version-stop-2')?.passed).toBe(false);
+  });
+
+  it('does not judge a stop whose hop never settled (the upgrade failed there)', () => {
+    const failedAt2 = [...hops.slice(0, 4), { ...phase('settle', 4000, 4000), status: 'skipped' as const }];
+    const a = analyzeCell(
+      input({ phases: failedAt2, upgrade: { ok: false, error: 'hop 2/3 1.5 → 1.8: never ready' } }),
+    );
+    expect(a.checks.filter((c) => c.name.startsWith('version-stop-')).map((c) => c.name)).toEqual([
+      'version-stop-1',
+    ]);
+    expect(a.reason).toBe('upgrade-failed');
   });
 });

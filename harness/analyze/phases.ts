@@ -41,7 +41,36 @@ export function upgradeWindow(phases: readonly PhaseRecord[]): { start: number; 
  * hop, and only the settle after the last hop is judged against the target version (the earlier
  * ones serve the stops on the way by design).
  */
+/**
+ * The phases with only the `n`-th (0-based) record named `name` that ran (skipped ones do not
+ * count) kept, or undefined when there is none.
+ */
+export function withNthOnly(
+  phases: readonly PhaseRecord[],
+  name: PhaseName,
+  n: number,
+): PhaseRecord[] | undefined {
+  const indexes = phases.flatMap((p, i) => (p.name === name && p.status !== 'skipped' ? [i] : []));
+  const keep = indexes[n];
+  if (keep === undefined) return undefined;
+  return phases.filter((p, i) => p.name !== name || i === keep);
+}
+
 export function withLastOnly(phases: readonly PhaseRecord[], name: PhaseName): PhaseRecord[] {
   const last = phases.findLastIndex((p) => p.name === name);
   return phases.filter((p, i) => p.name !== name || i === last);
+}
+
+/**
+ * For each stop of a multi-hop path (`via`) whose settle ran, `measure` over the phases with only
+ * that hop's settle kept: the i-th settle follows the hop to the i-th stop.
+ */
+export function stopsOf<T>(
+  ctx: { phases: readonly PhaseRecord[]; via?: readonly string[] },
+  measure: (phases: PhaseRecord[], stop: string) => T,
+): Array<{ stop: string; hop: number; versions: T }> {
+  return (ctx.via ?? []).flatMap((stop, i) => {
+    const only = withNthOnly(ctx.phases, 'settle', i);
+    return only ? [{ stop, hop: i + 1, versions: measure(only, stop) }] : [];
+  });
 }

@@ -17,6 +17,7 @@ import {
   ignoringUnversioned,
   type PhaseVersions,
   rollbackCheck,
+  stopVersionCheck,
   upgradeCheck,
   versionCheck,
 } from './checks.js';
@@ -42,6 +43,8 @@ export interface CellJudgeInput {
   /** CPU and event-loop use of the process that generated the load, over the load's run. */
   process?: ProcessLoad;
   expected?: CellExpectation;
+  /** The stops of a multi-hop path (PathConfig.via): each stop's settle is checked against it. */
+  via?: readonly string[];
   /** What a response without a version counts as in the version checks (versionProbe.unversioned); default wrong. */
   unversioned?: 'wrong' | 'ignore';
   /** The harness, its infrastructure, Ctrl-C or a deadline ended the cell early. */
@@ -95,6 +98,7 @@ export function analyzeFolded(folded: FoldedCell, input: CellJudgeInput): CellAn
     successRatio: input.slo.successRatio,
     from: input.from,
     to: input.to,
+    ...(input.via ? { via: input.via } : {}),
   });
   if (measures.timeline) measures.timeline = withBurnRates(measures.timeline, input.slo.successRatio);
   return judgeCell(measures, input);
@@ -160,6 +164,9 @@ export function judgeCell(m: CellMeasures, input: CellJudgeInput): CellAnalysis 
   else if (error && phaseSpan(phases, 'settle') === null)
     notes.push('no version check: the cell ended before settle');
   else checks.push(versionCheck(judged(m.settleVersions), input.to));
+  // A multi-hop cell must really pass through its stops: each stop's settle is served by that stop.
+  const hops = (input.via?.length ?? 0) + 1;
+  for (const s of m.stopVersions) checks.push(stopVersionCheck(judged(s.versions), s.stop, s.hop, hops));
   if (input.rollback.attempted)
     checks.push(rollbackCheck(judged(m.rollbackVersions), input.from, input.rollback));
   if (input.ledger) checks.push(dataIntegrityCheck(input.ledger));

@@ -321,6 +321,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     ...(processLoad ? { process: processLoad } : {}),
     expected: cell.expect,
     unversioned: scenario.versionProbe.unversioned ?? 'wrong',
+    ...(cell.path.via?.length ? { via: cell.path.via } : {}),
     error,
   });
   // Attributed to the final phase list (diagnostics and teardown included).
