@@ -8,6 +8,12 @@ describe('redact', () => {
     expect(redact('Authorization: Bearer eyJabc.def')).toBe('Authorization: Bearer ***');
   });
 
+  it("hides a kubeconfig's key material (client-node quotes the file in its parse errors)", () => {
+    expect(redact('    client-key-data: TUlJRXZRSUJBREFO==\n    client-certificate-data: "TUlJQ2"')).toBe(
+      '    client-key-data: ***\n    client-certificate-data: "***"',
+    );
+  });
+
   it('redactDeep also hides the value of keys that name a secret, whatever the value looks like', () => {
     const values = { postgresql: { password: 'plain', port: 5432 }, auth: { apiKey: 12345, user: 'x' } };
     expect(redactDeep(values)).toEqual({

@@ -6,6 +6,11 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/\b([\w-]*(?:password|passwd|secret|token|api[_-]?key)[\w-]*["']?\s*[=:]\s*["']?)[^\s"',&]+/gi, '$1***'],
   [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '***PRIVATE KEY***'],
   [/\b(Bearer\s+)[\w.~+/-]+=*/gi, '$1***'],
+  // kubeconfig key material: client-key-data: <base64>, client-certificate-data, …
+  [
+    /\b((?:client-key|client-certificate|certificate-authority)-data["']?\s*:\s*["']?)[A-Za-z0-9+/=]+/gi,
+    '$1***',
+  ],
 ];
 
 export function redact(text: string): string {

@@ -369,7 +369,10 @@ describe('collectKubeDiagnostics on FakeKube', () => {
       target: { kubeconfigPath: kube.kubeconfigPath, context: 'elsewhere' },
     });
     expect(wrong.failures).toEqual([
-      { part: 'kubeconfig', message: `the kubeconfig ${kube.kubeconfigPath} has no context elsewhere` },
+      {
+        part: 'kubeconfig',
+        message: `the kubeconfig ${kube.kubeconfigPath} has no context "elsewhere" (has: fake-kube)`,
+      },
     ]);
     expect(kube.events()).toHaveLength(0);
   });

@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import {
   CoreV1Api,
   createConfiguration,
-  KubeConfig,
+  type KubeConfig,
   KubernetesObjectApi,
   ServerConfiguration,
 } from '@kubernetes/client-node';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { redact, redactDeep } from '../common/redact.js';
+import { loadKubeConfig } from '../platforms/kube/load-kubeconfig.js';
 import type { KubeTarget } from '../platforms/platform.js';
 import {
   type EventDigest,
@@ -119,19 +120,8 @@ function bounded<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function loadKubeConfig(target: KubeTarget): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromFile(target.kubeconfigPath);
-  } catch (err: unknown) {
-    throw new Error(`cannot load the kubeconfig ${target.kubeconfigPath}: ${shortMessage(err)}`);
-  }
-  if (target.context !== undefined) {
-    if (!kc.getContextObject(target.context)) {
-      throw new Error(`the kubeconfig ${target.kubeconfigPath} has no context ${target.context}`);
-    }
-    kc.setCurrentContext(target.context);
-  }
+function kubeConfigFor(target: KubeTarget): KubeConfig {
+  const kc = loadKubeConfig(target);
   if (!kc.getCurrentCluster()) throw new Error(`the kubeconfig ${target.kubeconfigPath} names no cluster`);
   return kc;
 }
@@ -204,7 +194,7 @@ export async function collectKubeDiagnostics(
 
   let api: ReturnType<typeof clients> | undefined;
   try {
-    api = clients(loadKubeConfig(options.target), signal);
+    api = clients(kubeConfigFor(options.target), signal);
   } catch (err: unknown) {
     fail('kubeconfig', err);
   }

@@ -1,5 +1,6 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../common/clock.js';
+import { loadKubeConfig } from '../platforms/kube/load-kubeconfig.js';
 import { KubeEventTracker } from './kube-event-tracker.js';
 import { type KubeItem, type ListWatchHandle, type ListWatchStats, runListWatch } from './list-watch.js';
 import { type PodTimelineEvent, PodTracker, type WorkloadSummary } from './pod-timeline.js';
@@ -51,9 +52,7 @@ export interface PodObserver {
 function kubeConfigOf(options: PodObserverOptions): KubeConfig {
   if (options.kubeConfig) return options.kubeConfig;
   if (!options.kubeconfigPath) throw new Error('pod observer: kubeconfigPath or kubeConfig is required');
-  const kc = new KubeConfig();
-  kc.loadFromFile(options.kubeconfigPath);
-  return kc;
+  return loadKubeConfig({ kubeconfigPath: options.kubeconfigPath });
 }
 
 function asItems(items: unknown[]): KubeItem[] {

@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../common/clock.js';
 import { errorMessage, HarnessError, InfraError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -14,8 +13,9 @@ import {
   startPodObserver,
 } from '../observe/pod-observer.js';
 import { attributeToPhases } from '../observe/pod-phases.js';
+import { loadKubeConfig } from '../platforms/kube/load-kubeconfig.js';
 import { type ServiceForward, startServiceForward } from '../platforms/kube/port-forward.js';
-import type { KubeTarget, StartedPlatform } from '../platforms/platform.js';
+import type { StartedPlatform } from '../platforms/platform.js';
 
 export interface KubeCellOptions {
   platform: StartedPlatform;
@@ -91,7 +91,7 @@ export async function startKubeCell(options: KubeCellOptions): Promise<KubeCell 
   const labelSelector = kubernetes?.observe.labelSelector;
   try {
     observer = startPodObserver({
-      kubeConfig: kubeConfigOf(target),
+      kubeConfig: loadKubeConfig(target),
       namespace,
       ...(labelSelector ? { labelSelector } : {}),
       clock: options.clock,
@@ -178,14 +178,6 @@ export async function startKubeCell(options: KubeCellOptions): Promise<KubeCell 
     return stopping;
   };
   return { namespace, endpoints, stop, record };
-}
-
-/** A client-node KubeConfig for the target: its file, and its context when it names one. */
-function kubeConfigOf(target: KubeTarget): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(target.kubeconfigPath);
-  if (target.context) kc.setCurrentContext(target.context);
-  return kc;
 }
 
 function statsOf(forward: ServiceForward): KubePortForwardStats | undefined {

@@ -1,11 +1,12 @@
 import {
   type Configuration,
-  KubeConfig,
+  type KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
   Watch,
 } from '@kubernetes/client-node';
-import { errorMessage, InfraError } from '../../common/errors.js';
+import { errorMessage } from '../../common/errors.js';
+import { loadKubeConfig } from '../../platforms/kube/load-kubeconfig.js';
 import type { KubeObject } from './operator-resources.js';
 
 /** The HTTP status of an error thrown by client-node, when it is one. */
@@ -76,22 +77,8 @@ export class OperatorKube {
   readonly #kc: KubeConfig;
 
   constructor(connection: KubeConnection, namespace: string) {
-    const kc = new KubeConfig();
     const { kubeconfigPath, context } = connection;
-    try {
-      kc.loadFromFile(kubeconfigPath);
-    } catch (err) {
-      throw new InfraError(`cannot load the platform's kubeconfig ${kubeconfigPath}: ${errorMessage(err)}`);
-    }
-    if (context !== undefined) {
-      if (!kc.getContextObject(context)) {
-        const known = kc.getContexts().map((c) => c.name);
-        throw new InfraError(
-          `the kubeconfig ${kubeconfigPath} has no context "${context}" (has: ${known.join(', ') || 'none'})`,
-        );
-      }
-      kc.setCurrentContext(context);
-    }
+    const kc = loadKubeConfig({ kubeconfigPath, ...(context !== undefined ? { context } : {}) });
     this.#kc = kc;
     this.#api = kc.makeApiClient(ObjectApi);
     this.#api.useNamespace(namespace);

@@ -3,10 +3,9 @@
  * context, the Service's pod selector and targetPort, and which pods are ready on which port.
  * Part of port-forward.ts.
  */
-import { type CoreV1Api, KubeConfig, type V1Service } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Service } from '@kubernetes/client-node';
 import { errorMessage, InfraError, UsageError } from '../../common/errors.js';
 import type { KubeItem } from '../../observe/list-watch.js';
-import type { KubeTarget } from '../platform.js';
 
 export interface PodEntry {
   name: string;
@@ -60,25 +59,6 @@ export function apiErrorSummary(err: unknown): string {
 export function messageOf(err: unknown): string {
   if (isRecord(err) && typeof err.message === 'string') return err.message;
   return errorMessage(err);
-}
-
-export function loadKubeConfig(target: KubeTarget): KubeConfig {
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromFile(target.kubeconfigPath);
-  } catch (err: unknown) {
-    throw new InfraError(`cannot load the kubeconfig ${target.kubeconfigPath}: ${errorMessage(err)}`);
-  }
-  if (target.context !== undefined) {
-    if (!kc.getContexts().some((c) => c.name === target.context)) {
-      throw new UsageError(
-        `the kubeconfig ${target.kubeconfigPath} has no context "${target.context}"`,
-        'name a context the kubeconfig defines (kubectl config get-contexts)',
-      );
-    }
-    kc.setCurrentContext(target.context);
-  }
-  return kc;
 }
 
 export async function readService(core: CoreV1Api, namespace: string, name: string): Promise<V1Service> {

@@ -27,11 +27,11 @@ import { AbortedError, errorMessage, InfraError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { type KubeItem, type ListResult, runListWatch } from '../../observe/list-watch.js';
 import type { KubeTarget } from '../platform.js';
+import { loadKubeConfig } from './load-kubeconfig.js';
 import {
   apiErrorSummary,
   backendOf,
   entryOf,
-  loadKubeConfig,
   messageOf,
   type PodEntry,
   readService,
