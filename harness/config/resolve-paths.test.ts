@@ -206,3 +206,14 @@ describe('resolveMatrix', () => {
     expect(matrix.axes.path[0]).toEqual({ from: 'n-1', to: 'latest' });
   });
 });
+
+describe('a match whose required stops are none', () => {
+  it('asks for no stops (via: []), so it does not match a cell with explicit stops', () => {
+    // 18.0.4 → 18.2.1 has no required stop between: the match means "that path, direct".
+    const match = resolvePath({ from: '18.0.4', to: '18.2.1', via: 'required-stops' }, AT, CATALOG, 'match');
+    expect(match.path).toEqual({ from: '18.0.4', to: '18.2.1', via: [] });
+    // As a cell's path, no stops is no via.
+    const cell = resolvePath({ from: '18.0.4', to: '18.2.1', via: 'required-stops' }, AT, CATALOG, 'cell');
+    expect(cell.path).toEqual({ from: '18.0.4', to: '18.2.1' });
+  });
+});

@@ -141,9 +141,9 @@ export function resolvePath(
   else if (written.via !== undefined) via = [...written.via];
   if (from === undefined || to === undefined || problems.length > 0) return { problems };
   if (via === undefined) return { path: { from, to }, problems };
-  // A cell's path without stops has no via; a match's `via: direct` ([]) asks for no stops.
-  if (via.length === 0 && (role === 'cell' || written.via !== 'direct'))
-    return { path: { from, to }, problems };
+  // A cell's path without stops has no via; in a match any written via (direct, or required stops
+  // that are none) asks for exactly those stops: no stops.
+  if (via.length === 0 && role === 'cell') return { path: { from, to }, problems };
   return { path: { from, to, via }, problems };
 }
 
