@@ -261,3 +261,44 @@ describe('validateFile', () => {
     }
   });
 });
+
+describe('a match that names a strategy', () => {
+  it('is an error for methods that ignore the strategy axis (it would match no cell)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'uh-config-'));
+    try {
+      await writeFile(
+        join(dir, 's.yaml'),
+        `apiVersion: upgrade-harness/v1
+kind: Scenario
+name: pg
+versions: ["17.9", "17.10"]
+versionProbe: { sql: SHOW server_version }
+postgres: {}
+traffic:
+  rate: 10
+  sql: { statements: [{ name: one, sql: SELECT 1 }] }
+`,
+      );
+      await writeFile(
+        join(dir, 'm.yaml'),
+        `apiVersion: upgrade-harness/v1
+kind: Matrix
+name: m
+scenario: s.yaml
+axes:
+  method: [postgres]
+  strategy: [rolling, recreate]
+  path: ["17.9 -> 17.10"]
+exclude:
+  - { strategy: recreate }
+`,
+      );
+      const error = await configError(loadMatrix(join(dir, 'm.yaml')));
+      const issue = error.issues.find((i) => i.path === 'exclude[0].strategy');
+      expect(issue?.message).toMatch(/^postgres ignores the strategy axis .* drop strategy here$/);
+      expect(issue?.line).toBe(10);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

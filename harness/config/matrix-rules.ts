@@ -3,7 +3,13 @@
  * problem is returned, located by field path in the matrix file.
  */
 import { isCompatible, PLATFORM_METHODS, platformsFor } from '../matrix/compat.js';
-import { BUILTIN_AXES, formatPathValue, resolveInclude } from '../matrix/expand.js';
+import {
+  BUILTIN_AXES,
+  formatPathValue,
+  resolveInclude,
+  STRATEGY_METHODS,
+  usesStrategy,
+} from '../matrix/expand.js';
 import { postgresMajor } from '../platforms/local/postgres-versions.js';
 import { duplicates, known } from './scenario-rules.js';
 import { didYouMean } from './suggest.js';
@@ -305,9 +311,28 @@ function includeRules(matrix: MatrixConfig, scenario: ScenarioConfig, context: P
 }
 
 /** Rules for exclude and expect matches: every value they name must be a value some cell can have. */
+/**
+ * A match that names a strategy matches only cells of methods that use it (local, exec): cells of
+ * the others have no strategy. Said, rather than letting an exclude or expect silently match nothing.
+ */
+function strategyMatchRule(match: CellMatch, at: Path, matrix: MatrixConfig): ConfigProblem[] {
+  if (match.strategy === undefined) return [];
+  const methods = match.method !== undefined ? [match.method] : matrix.axes.method;
+  if (methods.some(usesStrategy)) return [];
+  return [
+    {
+      path: [...at, 'strategy'],
+      message: `${methods.join(', ')} ${methods.length > 1 ? 'ignore' : 'ignores'} the strategy axis (only ${STRATEGY_METHODS.join(' and ')} use it), so cells of ${methods.length > 1 ? 'these methods' : 'this method'} have no strategy and this match would match none of them; drop strategy here`,
+    },
+  ];
+}
+
 function matchRules(match: CellMatch, at: Path, matrix: MatrixConfig): ConfigProblem[] {
   const { axes, include } = matrix;
-  const problems: ConfigProblem[] = customKeyRule(match, at, matrix);
+  const problems: ConfigProblem[] = [
+    ...customKeyRule(match, at, matrix),
+    ...strategyMatchRule(match, at, matrix),
+  ];
   const check = (axis: string, value: string | undefined, values: readonly string[], field: Path) => {
     if (value === undefined || values.includes(value)) return;
     problems.push({
