@@ -165,6 +165,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
           clock: deps.clock,
           logger,
           signal: deps.signal,
+          startSignal: signal,
           event,
           phases: () => phases.phases,
         });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../common/clock.js';
-import { UsageError } from '../common/errors.js';
+import { AbortedError, UsageError } from '../common/errors.js';
 import { silentLogger } from '../common/logger.js';
 import type { PhaseRecord } from '../common/sample.js';
 import type { KubernetesConfig, ScenarioConfig } from '../config/types.js';
@@ -326,7 +326,9 @@ describe('startKubeCell on FakeKube through @kubernetes/client-node', () => {
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}` } }],
+        clusters: [
+          { name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } },
+        ],
         users: [{ name: 'u', user: { token: 'not-a-real-token' } }],
         contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
         'current-context': 'x',
@@ -344,6 +346,26 @@ describe('startKubeCell on FakeKube through @kubernetes/client-node', () => {
       'pod observer: no first pod list within 0.2 s; pod changes before it are missing',
     );
     expect(JSON.stringify(record)).not.toContain('not-a-real-token');
+
+    // The same silent API server with a port-forward to start: the install phase's deadline ends
+    // the start (it does not wait on the API), and nothing it began outlives it.
+    const deadline = new AbortController();
+    setTimeout(() => deadline.abort(), 300);
+    const started = Date.now();
+    const failed = await start({
+      platform: kubePlatform({ kubeconfigPath }),
+      installation: installationIn(NS),
+      scenario: kubernetes({ mode: 'port-forward', service: 'web', port: 80 }),
+      syncTimeoutMs: 100,
+      stopTimeoutMs: 2000,
+      startSignal: deadline.signal,
+    }).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(failed).toBeInstanceOf(AbortedError);
+    expect(failed?.message).toMatch(/the phase ended before the port-forward was up/);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../common/clock.js';
-import { errorMessage, HarnessError, InfraError } from '../common/errors.js';
+import { AbortedError, errorMessage, HarnessError, InfraError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { KubePortForwardStats, KubernetesCellRecord } from '../common/run-record.js';
 import type { PhaseRecord } from '../common/sample.js';
@@ -25,6 +25,11 @@ export interface KubeCellOptions {
   logger: Logger;
   /** The run's signal: aborting it ends the observer and the port-forward. */
   signal: AbortSignal;
+  /**
+   * The starting phase's signal (its deadline): the port-forward must be up before it aborts, or
+   * the start fails; a forward that comes up later is closed at once, not leaked past teardown.
+   */
+  startSignal?: AbortSignal;
   /** The cell's timeline: pod changes and Warning events go here as they are seen. */
   event: (kind: string, message: string) => void;
   /** The cell's phases so far; stop() attributes the pod changes to them. Default: none. */
@@ -117,7 +122,7 @@ export async function startKubeCell(options: KubeCellOptions): Promise<KubeCell 
   if (endpoints.length === 0 && access?.url) endpoints = [access.url];
   if (access?.mode === 'port-forward') {
     try {
-      forward = await startServiceForward({
+      const starting = startServiceForward({
         target,
         namespace,
         service: access.service,
@@ -125,6 +130,7 @@ export async function startKubeCell(options: KubeCellOptions): Promise<KubeCell 
         logger,
         signal: options.signal,
       });
+      forward = await beforeAbort(starting, options.startSignal, (late) => void late.close());
     } catch (err) {
       await within(observer?.stop(), stopTimeoutMs);
       // Its own errors name the Service and say what to do (UsageError: no such Service or port).
@@ -315,4 +321,30 @@ export async function collectClusterDiagnostics(
   });
   if (result.failures.length > 0)
     logger.warn({ failures: result.failures }, 'kubernetes diagnostics incomplete');
+}
+
+/**
+ * `promise`, unless `signal` aborts first: then an AbortedError, and whatever the promise still
+ * gives is handed to `cleanup` (so nothing it made outlives the phase that asked for it).
+ */
+async function beforeAbort<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+  cleanup: (late: T) => void,
+): Promise<T> {
+  if (!signal) return promise;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new AbortedError('the phase ended before the port-forward was up'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([promise, aborted]);
+  } catch (err) {
+    if (signal.aborted) promise.then(cleanup, () => undefined);
+    throw err;
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }

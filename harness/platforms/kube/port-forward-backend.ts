@@ -102,3 +102,20 @@ export function backendOf(
   }
   return { labelSelector, targetPort: svcPort.targetPort ?? port };
 }
+
+/** `promise`, or an InfraError naming `what` once `ms` passed (the API server did not answer). */
+export async function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new InfraError(`port-forward: no answer from the API server within ${ms / 1000} s ${what}`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

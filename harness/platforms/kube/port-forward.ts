@@ -31,6 +31,7 @@ import { loadKubeConfig } from './load-kubeconfig.js';
 import {
   apiErrorSummary,
   backendOf,
+  bounded,
   entryOf,
   messageOf,
   type PodEntry,
@@ -74,6 +75,8 @@ const LIST_TIMEOUT_MS = 5_000;
 /** At most one debug line per this interval about refusals and tunnel errors. */
 const LOG_INTERVAL_MS = 5_000;
 const MAX_ERROR_TEXT = 500;
+/** Bound on each step of the start (the Service read, the first pod list): a stalled API fails the start. */
+const START_TIMEOUT_MS = 30_000;
 
 type Tunnel = Exclude<Awaited<ReturnType<PortForward['portForward']>>, () => unknown>;
 
@@ -87,7 +90,12 @@ export async function startServiceForward(options: ServiceForwardOptions): Promi
   const where = `${namespace}/${service}`;
   const kc = loadKubeConfig(options.target);
   const core = kc.makeApiClient(CoreV1Api);
-  const { labelSelector, targetPort } = backendOf(await readService(core, namespace, service), where, port);
+  const svc = await bounded(
+    readService(core, namespace, service),
+    START_TIMEOUT_MS,
+    `reading Service ${where}`,
+  );
+  const { labelSelector, targetPort } = backendOf(svc, where, port);
 
   const stats: ServiceForwardStats = { accepted: 0, tunnelled: 0, noReadyPod: 0, errors: 0 };
   const pods = new Map<string, PodEntry>();
@@ -320,7 +328,12 @@ export async function startServiceForward(options: ServiceForwardOptions): Promi
     signal: watchStop.signal,
   });
   watchDone = watch.done;
-  await watch.synced;
+  try {
+    await bounded(watch.synced, START_TIMEOUT_MS, `listing the pods of Service ${where}`);
+  } catch (err) {
+    await close();
+    throw err;
+  }
   if (watch.stats().lists === 0) {
     await close();
     if (signal?.aborted) throw new AbortedError();
