@@ -8,6 +8,11 @@ export interface MethodOptions {
   scenarioDir: string;
   cell: CellPlan;
   strategyOptions: StrategyOptions;
+  /**
+   * A failed install: called with the half-made installation before it is disposed, so what
+   * explains the failure (its pods, their logs) is collected while it still exists. Must not throw.
+   */
+  beforeDispose?: (installation: Installation) => Promise<void>;
 }
 
 /**
@@ -49,14 +54,19 @@ export interface KubeWorkload {
   readonly resources?: ReadonlyArray<{ apiVersion: string; kind: string; name: string; namespace?: string }>;
 }
 
-/** Runs `install` on a new installation; if it throws, the installation is disposed (nothing left running) and the error rethrown. */
+/**
+ * Runs `install` on a new installation; if it throws, `beforeDispose` sees the installation (the
+ * cell's diagnostics), then it is disposed (nothing left running) and the error rethrown.
+ */
 export async function installOrDispose<T extends Installation>(
   installation: T,
   install: (installation: T) => Promise<void>,
+  beforeDispose?: (installation: Installation) => Promise<void>,
 ): Promise<T> {
   try {
     await install(installation);
   } catch (err) {
+    await beforeDispose?.(installation).catch(() => undefined);
     await installation[Symbol.asyncDispose]();
     throw err;
   }

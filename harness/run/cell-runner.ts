@@ -134,6 +134,18 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     verifiedKeys = keys.length;
   };
 
+  // A failed install: its diagnostics while it still exists (helm uninstall deletes its pods), bounded
+  // so the install phase's wind-down is not outlived.
+  let installDiagnosed = false;
+  const diagnoseFailedInstall = async (half: Installation): Promise<void> => {
+    installDiagnosed = true;
+    const dir = join(artifactDir, 'diagnostics');
+    await Promise.allSettled([
+      half.collectDiagnostics(dir),
+      collectClusterDiagnostics(platform, half, scenario, dir, logger, 20_000),
+    ]);
+  };
+
   phases.defer('platform', async () => platform?.[Symbol.asyncDispose]());
   const provision = await phases.run('provision', timing.provisionTimeoutSeconds * 1000, async (signal) => {
     platform = await deps
@@ -150,14 +162,18 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
       'install',
       timing.installTimeoutSeconds * 1000,
       async (signal) => {
-        installation = await deps
-          .method(cell.method)
-          .install(
-            platform!,
-            cell.path.from,
-            { scenario, scenarioDir: deps.scenarioDir, cell, strategyOptions: deps.strategyOptions },
-            ctxFor(signal),
-          );
+        installation = await deps.method(cell.method).install(
+          platform!,
+          cell.path.from,
+          {
+            scenario,
+            scenarioDir: deps.scenarioDir,
+            cell,
+            strategyOptions: deps.strategyOptions,
+            beforeDispose: diagnoseFailedInstall,
+          },
+          ctxFor(signal),
+        );
         kube = await startKubeCell({
           platform: platform!,
           installation,
@@ -288,7 +304,8 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     const results = await Promise.allSettled([
       platform?.collectDiagnostics(dir),
       installation?.collectDiagnostics(dir),
-      collectClusterDiagnostics(platform, installation, scenario, dir, logger),
+      // After a failed install the cluster was looked at before the installation went.
+      installDiagnosed ? undefined : collectClusterDiagnostics(platform, installation, scenario, dir, logger),
     ]);
     for (const r of results)
       if (r.status === 'rejected') logger.warn({ err: errorMessage(r.reason) }, 'diagnostics');

@@ -306,6 +306,7 @@ export async function collectClusterDiagnostics(
   scenario: ScenarioConfig,
   dir: string,
   logger: Logger,
+  timeoutMs = 45_000,
 ): Promise<void> {
   const target = platform?.kube?.();
   const namespace = installation?.workload?.namespace ?? target?.namespace;
@@ -316,7 +317,7 @@ export async function collectClusterDiagnostics(
     dir,
     logger,
     logTailLines: scenario.kubernetes?.observe.logTailLines ?? 200,
-    timeoutMs: 45_000,
+    timeoutMs,
     resources: [...(installation?.workload?.resources ?? [])],
   });
   if (result.failures.length > 0)

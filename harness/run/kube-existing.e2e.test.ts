@@ -165,9 +165,28 @@ concurrency: 1
     expect(bad.error).toBeUndefined();
   });
 
-  it('ends a cell whose install fails in the install phase, and tears down what was made', () => {
+  it('ends a cell whose install fails in the install phase, with the failing pods in its diagnostics, and tears down what was made', async () => {
     const broken = cell('1.0.0', '0.9.0');
     expect(broken.error?.phase).toBe('install');
+    // Looked at before helm uninstall removed them: the pods that never got ready, with their image.
+    const pods = await readFile(
+      join(run.runDir, broken.artifactsDir, 'diagnostics', 'kubernetes', 'pods.json'),
+      'utf8',
+    );
+    expect(pods).toContain('app:0.9.0');
+    // …and before, not after, helm uninstall deleted the Deployment (its namespace is the third made).
+    const requests = kube.events();
+    const ns = (
+      requests.filter((e) => e.method === 'POST' && e.path === '/api/v1/namespaces' && e.status === 201)[2]
+        ?.body as { metadata?: { name?: string } } | undefined
+    )?.metadata?.name;
+    expect(ns).toMatch(/^uh-/);
+    // Events: what the diagnostics list and helm does not.
+    const podsRead = requests.find((e) => e.method === 'GET' && e.path === `/api/v1/namespaces/${ns}/events`);
+    const uninstalled = requests.find(
+      (e) => e.method === 'DELETE' && e.path.startsWith(`/apis/apps/v1/namespaces/${ns}/deployments/`),
+    );
+    expect(podsRead && uninstalled && podsRead.at <= uninstalled.at).toBe(true);
     expect(broken.phases.find((p) => p.name === 'teardown')?.status).toBe('passed');
   });
 

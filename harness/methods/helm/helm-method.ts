@@ -98,7 +98,7 @@ export class HelmMethod implements Method {
       stateDir,
       logFile: join(ctx.artifactDir, 'logs', 'helm.log'),
     });
-    return installOrDispose(installation, (i) => i.install(version, ctx));
+    return installOrDispose(installation, (i) => i.install(version, ctx), options.beforeDispose);
   }
 
   /** The commands a cell would run, for `run --dry-run`; nothing is executed. */

@@ -41,6 +41,7 @@ export class LocalMethod implements Method {
     return installOrDispose(
       new LocalInstallation(asLocalPlatform(platform, 'local'), config, options, ctx),
       (i) => i.install(version, ctx),
+      options.beforeDispose,
     );
   }
 }

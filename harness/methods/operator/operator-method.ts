@@ -91,7 +91,7 @@ export class OperatorMethod implements Method {
       ...(chart ? { chart } : {}),
       ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
     });
-    return installOrDispose(installation, (i) => i.install(version, ctx));
+    return installOrDispose(installation, (i) => i.install(version, ctx), options.beforeDispose);
   }
 
   /** The API calls a cell would make, for `run --dry-run`; nothing is sent. */

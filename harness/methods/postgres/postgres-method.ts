@@ -44,8 +44,10 @@ export class PostgresMethod implements Method {
     }
     const local = asLocalPlatform(platform, 'postgres');
     await checkVersion(version);
-    return installOrDispose(new PostgresInstallation(local, config, options, ctx), (i) =>
-      i.install(version, ctx),
+    return installOrDispose(
+      new PostgresInstallation(local, config, options, ctx),
+      (i) => i.install(version, ctx),
+      options.beforeDispose,
     );
   }
 }
