@@ -146,7 +146,13 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     ]);
   };
 
-  phases.defer('platform', async () => platform?.[Symbol.asyncDispose]());
+  // An existing cluster's namespace may take longer to go than a step's usual minute (PVCs, finalizers).
+  const deleteSeconds = scenario.existing?.kubernetes?.deleteTimeoutSeconds ?? 0;
+  phases.defer(
+    'platform',
+    async () => platform?.[Symbol.asyncDispose](),
+    Math.max(TEARDOWN_STEP_MS, (deleteSeconds + 10) * 1000),
+  );
   const provision = await phases.run('provision', timing.provisionTimeoutSeconds * 1000, async (signal) => {
     platform = await deps
       .platform(cell.platform)
@@ -310,7 +316,7 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     for (const r of results)
       if (r.status === 'rejected') logger.warn({ err: errorMessage(r.reason) }, 'diagnostics');
   });
-  const torn = await finalRunner.run('teardown', TEARDOWN_STEP_MS * 4, async () => {
+  const torn = await finalRunner.run('teardown', TEARDOWN_STEP_MS * 4 + deleteSeconds * 1000, async () => {
     const problems = await phases.teardown(TEARDOWN_STEP_MS);
     if (problems.length > 0) throw new Error(problems.join('; '));
   });

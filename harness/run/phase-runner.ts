@@ -13,6 +13,7 @@ export interface PhaseOutcome<T> {
 interface Teardown {
   name: string;
   run: () => Promise<unknown>;
+  timeoutMs?: number;
 }
 
 /**
@@ -32,9 +33,12 @@ export class PhaseRunner {
     private readonly settleTimeoutMs = 30_000,
   ) {}
 
-  /** Registers a teardown. Register it before the setup it undoes runs, so a half-done setup is undone too. */
-  defer(name: string, run: () => Promise<unknown>): void {
-    this.#teardowns.push({ name, run });
+  /**
+   * Registers a teardown. Register it before the setup it undoes runs, so a half-done setup is
+   * undone too. `timeoutMs` overrides the step time `teardown()` gives (a namespace that may take long to go).
+   */
+  defer(name: string, run: () => Promise<unknown>, timeoutMs?: number): void {
+    this.#teardowns.push({ name, run, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   }
 
   /**
@@ -98,11 +102,12 @@ export class PhaseRunner {
     this.phases.push({ name, startedAt: at, endedAt: at, status: 'skipped', detail: why });
   }
 
-  /** Runs every registered teardown in reverse order; each gets `timeoutMs`; errors are logged, not thrown. */
-  async teardown(timeoutMs: number): Promise<string[]> {
+  /** Runs every registered teardown in reverse order; each gets `stepMs` (or its own); errors are logged, not thrown. */
+  async teardown(stepMs: number): Promise<string[]> {
     const problems: string[] = [];
     while (this.#teardowns.length > 0) {
       const step = this.#teardowns.pop()!;
+      const timeoutMs = step.timeoutMs ?? stepMs;
       let timer: NodeJS.Timeout | undefined;
       try {
         await Promise.race([
