@@ -154,12 +154,10 @@ export const existingPlatformSchema = z
             message: 'expected a DNS label prefix of at most 22 characters, e.g. "uh"',
           })
           .default('uh'),
-        deleteTimeoutSeconds: positiveInt
-          .default(50)
-          .meta({
-            description:
-              'How long deleting a cell namespace may take at teardown (PVCs and finalizers can take minutes).',
-          }),
+        deleteTimeoutSeconds: positiveInt.default(50).meta({
+          description:
+            'How long deleting a cell namespace may take at teardown (PVCs and finalizers can take minutes).',
+        }),
       })
       .optional()
       .meta({
