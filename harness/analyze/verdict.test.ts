@@ -97,6 +97,24 @@ describe('analyzeCell', () => {
     expect(a.errorBudget.requests).toBe(200);
   });
 
+  it('does not charge the product with failures measured through a traffic path that itself failed', () => {
+    const problem =
+      'port-forward: 3 connection(s) reset because the API server failed the tunnel, not the product';
+    const samples = traffic(0, 3000, { fail: (t) => (t >= 1200 && t < 1232 ? 'refused' : null) });
+    // Downtime and budget seen through a failing port-forward: inconclusive, saying why.
+    const doubtful = analyzeCell(input({ samples, trafficPathProblem: problem }));
+    expect(doubtful.status).toBe('inconclusive');
+    expect(doubtful.reason).toBe(problem);
+    // Nothing failed: it still cannot pass.
+    expect(analyzeCell(input({ trafficPathProblem: problem })).status).toBe('inconclusive');
+    // A product that never got there failed, whatever the path did.
+    const stuck = analyzeCell(
+      input({ samples, trafficPathProblem: problem, upgrade: { ok: false, error: 'never ready' } }),
+    );
+    expect(stuck.status).toBe('failed');
+    expect(stuck.reason).toMatch(/^upgrade-failed/);
+  });
+
   it('fails on downtime and names the sampler and the interval', () => {
     const samples = traffic(0, 3000, { fail: (t) => (t >= 1200 && t < 1232 ? 'refused' : null) });
     const a = analyzeCell(input({ samples }));

@@ -43,6 +43,11 @@ export interface CellJudgeInput {
   /** CPU and event-loop use of the process that generated the load, over the load's run. */
   process?: ProcessLoad;
   expected?: CellExpectation;
+  /**
+   * The harness's own traffic path failed some requests (the port-forward's API server): failures
+   * measured may not be the product's, so availability findings become inconclusive.
+   */
+  trafficPathProblem?: string;
   /** The stops of a multi-hop path (PathConfig.via): each stop's settle is checked against it. */
   via?: readonly string[];
   /** What a response without a version counts as in the version checks (versionProbe.unversioned); default wrong. */
@@ -219,13 +224,21 @@ function verdict(
   ];
   // A product that measurably failed has failed, whatever the generator did; a doubtful generator
   // only keeps a cell from passing.
-  if (failed.length === 0)
-    return loadProblem === undefined ? { status: 'passed' } : { status: 'inconclusive', reason: loadProblem };
+  if (failed.length === 0) {
+    const doubt = loadProblem ?? input.trafficPathProblem;
+    return doubt === undefined ? { status: 'passed' } : { status: 'inconclusive', reason: doubt };
+  }
+  // Downtime, budget and latency measured through a traffic path that itself failed cannot be
+  // charged to the product; other findings (it never got ready, lost data) stand.
+  if (input.trafficPathProblem && failed.every((c) => TRAFFIC_MEASURED.has(c)))
+    return { status: 'inconclusive', reason: input.trafficPathProblem };
   // The expected category first, so "failed as expected" reads as such; the others follow.
   const wanted = input.expected?.reason;
   if (wanted && failed.includes(wanted)) failed.sort((a, b) => Number(b === wanted) - Number(a === wanted));
   return { status: 'failed', reason: failed.join(', ') };
 }
+
+const TRAFFIC_MEASURED: ReadonlySet<CheckCategory> = new Set(['downtime', 'error-budget', 'latency']);
 
 /**
  * Findings a known-bad release can explain: it breaks availability. A failed rollback, lost data,

@@ -202,7 +202,10 @@ export interface KubePortForwardStats {
   accepted: number;
   tunnelled: number;
   noReadyPod: number;
+  /** Tunnels that failed on the product's side (its pod went away or was not running). */
   errors: number;
+  /** Connections reset because the API server failed the tunnel (no answer, 5xx, 403): the harness's path, not the product. */
+  apiErrors?: number;
 }
 
 /** What the pod observer saw of the product's workload during a cell on Kubernetes. */

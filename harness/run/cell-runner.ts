@@ -333,6 +333,9 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
       logger.warn({ err: errorMessage(err) }, 'raw samples could not be written');
     }
   }
+  // Attributed to the final phase list (diagnostics and teardown included).
+  const kubernetes: KubernetesCellRecord | undefined = kube?.record(phases.phases);
+  const apiErrors = kubernetes?.portForward?.apiErrors ?? 0;
   const analysis = analyzeFolded(fold.finish(), {
     phases: phases.phases,
     slo: scenario.slo,
@@ -346,10 +349,13 @@ export async function runCell(cell: CellPlan, deps: CellRunnerDeps): Promise<Cel
     expected: cell.expect,
     unversioned: scenario.versionProbe.unversioned ?? 'wrong',
     ...(cell.path.via?.length ? { via: cell.path.via } : {}),
+    ...(apiErrors > 0
+      ? {
+          trafficPathProblem: `port-forward: ${apiErrors} connection(s) reset because the API server failed the tunnel, not the product`,
+        }
+      : {}),
     error,
   });
-  // Attributed to the final phase list (diagnostics and teardown included).
-  const kubernetes: KubernetesCellRecord | undefined = kube?.record(phases.phases);
   logger.info({ status: analysis.status, reason: analysis.reason }, 'cell finished');
   logger.flush();
   // One choke point: whatever a command, URL or error message carried, no secret reaches a report.

@@ -188,8 +188,8 @@ export async function startKubeCell(options: KubeCellOptions): Promise<KubeCell 
 
 function statsOf(forward: ServiceForward): KubePortForwardStats | undefined {
   try {
-    const { accepted, tunnelled, noReadyPod, errors } = forward.stats();
-    return { accepted, tunnelled, noReadyPod, errors };
+    const { accepted, tunnelled, noReadyPod, errors, apiErrors } = forward.stats();
+    return { accepted, tunnelled, noReadyPod, errors, apiErrors };
   } catch {
     return undefined;
   }

@@ -12,7 +12,7 @@ import { UsageError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
 import { FakeKube, type FakeKubeOptions, kubeConfigFor } from '../../testing/fake-kube/index.js';
 import type { KubeObject } from '../../testing/fake-kube/types.js';
-import { type ServiceForward, startServiceForward } from './port-forward.js';
+import { isPodSide, type ServiceForward, startServiceForward } from './port-forward.js';
 
 const ns = 'cell-1';
 
@@ -152,7 +152,7 @@ describe('startServiceForward through client-node PortForward and FakeKube', () 
       .sort();
     expect(answers).toEqual([`web:1 ${pods[0]}`, `web:1 ${pods[1]}`, `web:1 ${pods[0]}`, `web:1 ${pods[1]}`]);
     expect(new Set(backends.askedPorts)).toEqual(new Set([8080]));
-    expect(fwd.stats()).toEqual({ accepted: 4, tunnelled: 4, noReadyPod: 0, errors: 0 });
+    expect(fwd.stats()).toEqual({ accepted: 4, tunnelled: 4, noReadyPod: 0, errors: 0, apiErrors: 0 });
   });
 
   it('follows a rolling update from v1 to v2 (maxUnavailable 0), failing at most the request in flight on each deleted pod', async () => {
@@ -206,7 +206,7 @@ describe('startServiceForward through client-node PortForward and FakeKube', () 
     const fwd = await forward();
     const refused = await fetchOnce(fwd.url);
     expect(refused.error).toBe('ECONNRESET');
-    expect(fwd.stats()).toEqual({ accepted: 1, tunnelled: 0, noReadyPod: 1, errors: 0 });
+    expect(fwd.stats()).toEqual({ accepted: 1, tunnelled: 0, noReadyPod: 1, errors: 0, apiErrors: 0 });
 
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment('web:1') });
     await kube.rollouts()[0]?.done;
@@ -229,8 +229,17 @@ describe('startServiceForward through client-node PortForward and FakeKube', () 
     const tries = kube.events().filter((e) => e.path.endsWith('/portforward'));
     // One try per ready pod (2), then a reset.
     expect(tries.map((e) => e.status)).toEqual([500, 500]);
-    expect(fwd.stats()).toMatchObject({ accepted: 1, tunnelled: 0, errors: 1 });
+    // A failing API server is the harness's path, not the product: counted apart.
+    expect(fwd.stats()).toMatchObject({ accepted: 1, tunnelled: 0, errors: 0, apiErrors: 1 });
     expect((await fetchOnce(fwd.url)).body).toMatch(/^web:1 /);
+  });
+
+  it('counts a pod that is gone at the open (404) as the product, not the API', () => {
+    expect(isPodSide('Unexpected server response: 404')).toBe(true);
+    expect(isPodSide('Unexpected server response: 400')).toBe(true);
+    expect(isPodSide('Unexpected server response: 500')).toBe(false);
+    expect(isPodSide('Unexpected server response: 403')).toBe(false);
+    expect(isPodSide('no answer from the API server in 10000 ms')).toBe(false);
   });
 
   it('resets a keep-alive connection whose pod is deleted, and close() ends every tunnel and the listener', async () => {

@@ -54,8 +54,13 @@ export interface ServiceForwardStats {
   accepted: number;
   tunnelled: number;
   noReadyPod: number;
-  /** Tunnels that ended with an error (the pod went away mid-connection, the API refused). */
+  /** Tunnels that failed on the pod's side: it went away mid-connection, or was gone or not running at the open. */
   errors: number;
+  /**
+   * Connections reset because the API server failed every tunnel open (no answer, 5xx, 401/403):
+   * the harness's path failed, not the product.
+   */
+  apiErrors: number;
 }
 
 export interface ServiceForward extends AsyncDisposable {
@@ -97,7 +102,7 @@ export async function startServiceForward(options: ServiceForwardOptions): Promi
   );
   const { labelSelector, targetPort } = backendOf(svc, where, port);
 
-  const stats: ServiceForwardStats = { accepted: 0, tunnelled: 0, noReadyPod: 0, errors: 0 };
+  const stats: ServiceForwardStats = { accepted: 0, tunnelled: 0, noReadyPod: 0, errors: 0, apiErrors: 0 };
   const pods = new Map<string, PodEntry>();
   const tunnels = new Set<Tunnel>();
   const clients = new Set<Socket>();
@@ -243,6 +248,7 @@ export async function startServiceForward(options: ServiceForwardOptions): Promi
   const handle = async (client: Socket): Promise<void> => {
     const tried = new Set<string>();
     let lastError = '';
+    let apiSide = false;
     for (let attempt = 0; attempt < MAX_OPEN_ATTEMPTS && !closed && !client.destroyed; attempt += 1) {
       if (!watching) await refreshByList();
       const pod = pick(tried);
@@ -253,6 +259,7 @@ export async function startServiceForward(options: ServiceForwardOptions): Promi
         return;
       } catch (err: unknown) {
         lastError = messageOf(err);
+        if (!isPodSide(lastError)) apiSide = true;
       }
     }
     if (closed || client.destroyed) {
@@ -263,7 +270,10 @@ export async function startServiceForward(options: ServiceForwardOptions): Promi
       stats.noReadyPod += 1;
       note('port-forward: no ready pod; connection refused', { pods: pods.size });
     } else {
-      stats.errors += 1;
+      // Pods that went away (404) or do not run (400) are the product's rollout; a silent or failing
+      // API server is the harness's path, and must not be charged to the product.
+      if (apiSide) stats.apiErrors += 1;
+      else stats.errors += 1;
       note('port-forward: could not open a tunnel; connection reset', {
         tried: [...tried],
         error: lastError,
@@ -377,4 +387,9 @@ export async function startServiceForward(options: ServiceForwardOptions): Promi
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** A tunnel open that failed because of the pod (gone: 404; not running: 400), not the API server. */
+export function isPodSide(message: string): boolean {
+  return /Unexpected server response: (404|400)\b/.test(message);
 }

@@ -59,7 +59,7 @@ describe('the HTML report of a cell on Kubernetes', () => {
     );
     expect(section).toContain('<p class="muted">14 Kubernetes events, 1 warnings</p>');
     expect(section).toContain(
-      '<p><b>Port-forward</b> 117 of 120 connections tunnelled, 2 found no ready pod, 1 errors</p>',
+      '<p><b>Port-forward</b> 117 of 120 connections tunnelled, 2 found no ready pod, 1 failed on the pod&#39;s side</p>',
     );
     expect(section).toContain('<li>the Event watch gave up after 8 failures</li>');
     expect(sectionOf(html, 'local')).not.toContain('Kubernetes');

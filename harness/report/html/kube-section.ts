@@ -80,7 +80,10 @@ function portForwardLine(k: KubernetesCellRecord): string {
   const pf = record(k.portForward);
   const text =
     `${countText(pf.tunnelled)} of ${countText(pf.accepted)} connections tunnelled, ` +
-    `${countText(pf.noReadyPod)} found no ready pod, ${countText(pf.errors)} errors`;
+    `${countText(pf.noReadyPod)} found no ready pod, ${countText(pf.errors)} failed on the pod's side` +
+    (pf.apiErrors
+      ? `, ${countText(pf.apiErrors)} reset because the API server failed the tunnel (not the product)`
+      : '');
   return `<p><b>Port-forward</b> ${escapeHtml(text)}</p>`;
 }
 
