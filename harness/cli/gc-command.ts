@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { errorMessage } from '../common/errors.js';
+import { bootId, processStart } from '../common/process-identity.js';
 import {
   defaultKubeconfigPath,
   type LoadedKubeconfig,
@@ -47,6 +48,9 @@ export interface GcCommandDeps {
   host: string;
   now: () => number;
   isProcessAlive: (pid: number) => boolean;
+  /** This machine's boot id and a process's start time (harness/common/process-identity.ts). */
+  bootId?: string;
+  processStart?: (pid: number) => string | undefined;
   /** Added to the environment of kind and k3d (PATH); unset, they inherit it. */
   env?: Record<string, string>;
   /** The k3s platform's containers, through the container engine. */
@@ -68,6 +72,11 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+function identity(): Pick<GcCommandDeps, 'bootId' | 'processStart'> {
+  const boot = bootId();
+  return { ...(boot ? { bootId: boot } : {}), processStart: (pid) => processStart(pid) };
+}
+
 /** The dependencies of a real `gc`: the user's marker folder, this host, this clock. */
 export function processGcDeps(io: Pick<GcCommandDeps, 'out' | 'err' | 'setExitCode'>): GcCommandDeps {
   return {
@@ -76,6 +85,7 @@ export function processGcDeps(io: Pick<GcCommandDeps, 'out' | 'err' | 'setExitCo
     host: hostname(),
     now: Date.now,
     isProcessAlive: processAlive,
+    ...identity(),
     k3s: runtimeK3sContainers(),
     kubeconfig: defaultKubeconfigPath(process.env, homedir()),
   };
@@ -282,6 +292,8 @@ async function gcNamespaces(opts: GcOpts, deps: GcCommandDeps, tally: Tally): Pr
     host: deps.host,
     includeOtherHosts: opts.includeOtherHosts ?? false,
     isProcessAlive: deps.isProcessAlive,
+    ...(deps.bootId ? { bootId: deps.bootId } : {}),
+    ...(deps.processStart ? { processStart: deps.processStart } : {}),
   };
   deps.out(`namespaces in ${where}: ${namespaces.length} made by upgrade-harness`);
   const candidates = namespaces.map(namespaceCandidate).sort((a, b) => a.name.localeCompare(b.name));

@@ -13,6 +13,9 @@ import type { LoadedKubeconfig } from './kubeconfig.js';
 export interface ExistingClusterSettings {
   host: string;
   pid: number;
+  /** Recorded on the namespace so `gc` can tell a reused pid or a look-alike host (process-identity.ts). */
+  bootId?: string;
+  pidStart?: string;
   requestTimeoutMs: number;
   pollIntervalMs: number;
 }
@@ -139,6 +142,8 @@ export async function createExistingCluster(
     host: settings.host,
     pid: settings.pid,
     createdAt,
+    ...(settings.bootId ? { bootId: settings.bootId } : {}),
+    ...(settings.pidStart ? { pidStart: settings.pidStart } : {}),
   });
   const body: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, ...meta } };
   const client = new NamespaceClient(kubeconfig.kc, {

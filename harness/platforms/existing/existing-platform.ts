@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { RunContext } from '../../common/context.js';
 import { UsageError } from '../../common/errors.js';
 import type { PlannedSteps } from '../../common/planned-steps.js';
+import { bootId, processStart } from '../../common/process-identity.js';
 import { redact } from '../../common/redact.js';
 import type { ExistingClusterConfig, ScenarioConfig } from '../../config/types.js';
 import { cellNamespaceName, MANAGED_SELECTOR, RUN_LABEL, toLabelValue } from '../kube/namespace-labels.js';
@@ -68,6 +69,7 @@ export class ExistingPlatform implements Platform {
     this.#settings = {
       host: options.host ?? hostname(),
       pid: options.pid ?? process.pid,
+      ...identityOf(options.pid ?? process.pid),
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
       pollIntervalMs: options.pollIntervalMs ?? 500,
     };
@@ -148,4 +150,11 @@ export class ExistingPlatform implements Platform {
 function ingressUrls(scenario: ScenarioConfig): string[] {
   const access = scenario.kubernetes?.access;
   return access?.mode === 'ingress' && access.url ? [access.url.replace(/\/+$/, '')] : [];
+}
+
+/** This machine's boot id and the owning process's start time, recorded so `gc` can tell a reused pid. */
+function identityOf(pid: number): { bootId?: string; pidStart?: string } {
+  const boot = bootId();
+  const start = processStart(pid);
+  return { ...(boot ? { bootId: boot } : {}), ...(start ? { pidStart: start } : {}) };
 }

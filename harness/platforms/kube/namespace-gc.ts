@@ -17,6 +17,9 @@ export interface NamespaceGcPolicy {
   /** Delete the namespaces of runs on other hosts (and of unknown owners) too. */
   includeOtherHosts: boolean;
   isProcessAlive(pid: number): boolean;
+  /** This machine's boot id, and a process's start time (harness/common/process-identity.ts). */
+  bootId?: string;
+  processStart?(pid: number): string | undefined;
 }
 
 /** `unknown`: made elsewhere or by nobody recorded; listed, deleted only with --include-other-hosts. */
@@ -49,10 +52,24 @@ export function judgeNamespace(candidate: NamespaceCandidate, policy: NamespaceG
       ? { action: 'delete', reason: 'no owner recorded (--include-other-hosts)' }
       : { action: 'unknown', reason: 'no owner recorded: --include-other-hosts deletes it' };
   }
+  const { bootId, pidStart } = candidate.owner;
+  if (host === policy.host && bootId && policy.bootId && bootId !== policy.bootId) {
+    // Same host name, another boot: this machine rebooted, or another one is named alike (CI job
+    // containers often are) and its run may be alive there.
+    return policy.includeOtherHosts
+      ? { action: 'delete', reason: `made on host ${host} under another boot${ago} (--include-other-hosts)` }
+      : {
+          action: 'unknown',
+          reason: `made on host ${host} under another boot${ago}: a machine named alike may run it (--include-other-hosts deletes it)`,
+        };
+  }
   if (host === policy.host) {
-    return policy.isProcessAlive(pid)
-      ? { action: 'keep', reason: `its run (pid ${pid}) is still running` }
-      : { action: 'delete', reason: `its run (pid ${pid} on this host) is gone` };
+    if (!policy.isProcessAlive(pid))
+      return { action: 'delete', reason: `its run (pid ${pid} on this host) is gone` };
+    const now = pidStart ? policy.processStart?.(pid) : undefined;
+    if (pidStart && now !== undefined && now !== pidStart)
+      return { action: 'delete', reason: `its run is gone (pid ${pid} now belongs to another process)` };
+    return { action: 'keep', reason: `its run (pid ${pid}) is still running` };
   }
   return policy.includeOtherHosts
     ? { action: 'delete', reason: `made on host ${host}${ago} (--include-other-hosts)` }

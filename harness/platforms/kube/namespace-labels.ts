@@ -14,6 +14,9 @@ export const HOST_ANNOTATION = 'upgrade-harness.io/host';
 export const PID_ANNOTATION = 'upgrade-harness.io/pid';
 export const CREATED_AT_ANNOTATION = 'upgrade-harness.io/created-at';
 export const CELL_ID_ANNOTATION = 'upgrade-harness.io/cell-id';
+/** The owner's kernel boot id and its process's start time: a reused pid or a look-alike host is not the run. */
+export const BOOT_ID_ANNOTATION = 'upgrade-harness.io/boot-id';
+export const PID_START_ANNOTATION = 'upgrade-harness.io/pid-start';
 
 /** The 8 hex of sha256(`<runId>/<cellId>`): the same for the same run and cell. */
 export function cellHash(runId: string, cellId: string): string {
@@ -40,6 +43,9 @@ export interface CellNamespaceOwner {
   pid: number;
   /** ISO 8601. */
   createdAt: string;
+  /** See harness/common/process-identity.ts; absent where /proc does not say. */
+  bootId?: string;
+  pidStart?: string;
 }
 
 /** The labels and annotations of a cell's namespace. */
@@ -58,6 +64,8 @@ export function cellNamespaceMeta(owner: CellNamespaceOwner): {
       [PID_ANNOTATION]: String(owner.pid),
       [CREATED_AT_ANNOTATION]: owner.createdAt,
       [CELL_ID_ANNOTATION]: owner.cellId,
+      ...(owner.bootId ? { [BOOT_ID_ANNOTATION]: owner.bootId } : {}),
+      ...(owner.pidStart ? { [PID_START_ANNOTATION]: owner.pidStart } : {}),
     },
   };
 }
@@ -66,7 +74,15 @@ export function cellNamespaceMeta(owner: CellNamespaceOwner): {
 export function namespaceOwner(
   labels: Readonly<Record<string, string>> = {},
   annotations: Readonly<Record<string, string>> = {},
-): { run?: string; cellId?: string; host?: string; pid?: number; createdAt?: string } {
+): {
+  run?: string;
+  cellId?: string;
+  host?: string;
+  pid?: number;
+  createdAt?: string;
+  bootId?: string;
+  pidStart?: string;
+} {
   const pid = Number(annotations[PID_ANNOTATION]);
   const created = annotations[CREATED_AT_ANNOTATION];
   return {
@@ -75,5 +91,7 @@ export function namespaceOwner(
     ...(annotations[HOST_ANNOTATION] ? { host: annotations[HOST_ANNOTATION] } : {}),
     ...(Number.isInteger(pid) && pid > 0 ? { pid } : {}),
     ...(created && Number.isFinite(Date.parse(created)) ? { createdAt: created } : {}),
+    ...(annotations[BOOT_ID_ANNOTATION] ? { bootId: annotations[BOOT_ID_ANNOTATION] } : {}),
+    ...(annotations[PID_START_ANNOTATION] ? { pidStart: annotations[PID_START_ANNOTATION] } : {}),
   };
 }
