@@ -178,6 +178,8 @@ export function rollbackCheck(
   const took = rollback.seconds === null ? '' : ` in ${rollback.seconds.toFixed(1)} s`;
   return {
     ...base,
+    // Nothing to judge the serving version by is a measurement gap, as in the version check.
+    ...(v.total === 0 ? { category: 'load' as const } : {}),
     passed: v.total > 0 && v.wrong === 0,
     message: `rollback to ${from} finished${took}; ${versionMessage('verify-rollback', from, v)}`,
   };

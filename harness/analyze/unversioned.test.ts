@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ignoringUnversioned, type PhaseVersions, versionCheck } from './checks.js';
+import { ignoringUnversioned, type PhaseVersions, rollbackCheck, versionCheck } from './checks.js';
 
 describe('versionProbe.unversioned', () => {
   const settle: PhaseVersions = { total: 10, wrong: 4, others: { unknown: 3, '1.0.0': 1 } };
@@ -28,5 +28,16 @@ describe('versionProbe.unversioned', () => {
     const check = versionCheck(ignoringUnversioned({ total: 4, wrong: 4, others: { unknown: 4 } }), '2.0.0');
     expect(check.passed).toBe(false);
     expect(check.category).toBe('load');
+  });
+
+  it('ignore: a rollback whose verification saw only unversioned answers is a measurement gap, not a failed rollback', () => {
+    const judged = ignoringUnversioned({ total: 6, wrong: 6, others: { unknown: 6 } });
+    const check = rollbackCheck(judged, '1.0.0', { ok: true, seconds: 2 });
+    expect(check.passed).toBe(false);
+    expect(check.category).toBe('load');
+    expect(
+      rollbackCheck({ total: 6, wrong: 1, others: { '2.0.0': 1 } }, '1.0.0', { ok: true, seconds: 2 })
+        .category,
+    ).toBe('rollback');
   });
 });

@@ -57,12 +57,12 @@ describe('loadProfileFor with endpoint classes', () => {
     expect(profile.classes?.git?.timeoutMs).toBe(30_000);
   });
 
-  it('bounds the load by one upgrade deadline and one settle per hop of a multi-hop path', () => {
+  it('bounds the load by one upgrade deadline and one settle deadline (settle + 60 s) per hop of a multi-hop path', () => {
     const { settleSeconds, upgradeTimeoutSeconds } = scenario.timing;
     const one = loadProfileFor(scenario, 'default').maxDurationMs;
     expect(loadProfileFor(scenario, 'default', 1).maxDurationMs).toBe(one);
     expect(loadProfileFor(scenario, 'default', 3).maxDurationMs - one).toBe(
-      2 * (settleSeconds + upgradeTimeoutSeconds) * 1000,
+      2 * (settleSeconds + 60 + upgradeTimeoutSeconds) * 1000,
     );
   });
 });

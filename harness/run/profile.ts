@@ -16,12 +16,15 @@ export function loadProfileFor(scenario: ScenarioConfig, profileName: string, ho
   // The load must end by itself even if the harness hangs: bound it by every phase deadline added up
   // (a multi-hop path upgrades and settles once per hop).
   const upgrades = Math.max(1, hops);
+  // Each settle-like phase (settle per hop, verify-rollback, verify-data) may take settle + 60 s.
+  const verify = timing.settleSeconds + 60;
   const maxDurationMs =
     (timing.baselineSeconds +
-      (upgrades + 1) * timing.settleSeconds +
-      upgrades * timing.upgradeTimeoutSeconds +
+      30 +
+      upgrades * (timing.upgradeTimeoutSeconds + verify) +
       timing.rollbackTimeoutSeconds +
-      180) *
+      2 * verify +
+      60) *
     1000;
   const classes: Record<string, ClassTraffic> = {};
   for (const [name, c] of Object.entries(traffic.classes ?? {})) classes[name] = { ...c };
