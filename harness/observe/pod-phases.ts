@@ -28,7 +28,7 @@ export interface Attribution {
   outside: PhaseCounts;
 }
 
-function emptyCounts(): PhaseCounts {
+export function emptyCounts(): PhaseCounts {
   return {
     restarts: 0,
     notReady: 0,

@@ -12,7 +12,7 @@ import {
   type PodTimelineEvent,
   startPodObserver,
 } from '../observe/pod-observer.js';
-import { attributeToPhases } from '../observe/pod-phases.js';
+import { attributeToPhases, emptyCounts } from '../observe/pod-phases.js';
 import { loadKubeConfig } from '../platforms/kube/load-kubeconfig.js';
 import { type ServiceForward, startServiceForward } from '../platforms/kube/port-forward.js';
 import type { StartedPlatform } from '../platforms/platform.js';
@@ -229,15 +229,7 @@ function emptyRecord(namespace: string): KubernetesCellRecord {
     namespace,
     workloads: [],
     byPhase: [],
-    outside: {
-      restarts: 0,
-      notReady: 0,
-      warnings: 0,
-      podsAdded: 0,
-      podsDeleted: 0,
-      imageChanges: 0,
-      workloads: [],
-    },
+    outside: emptyCounts(),
     kubeEvents: { total: 0, warnings: 0 },
     notes: [],
   };

@@ -9,6 +9,7 @@ import type {
   KubePhaseCounts,
   KubernetesCellRecord,
 } from '../common/run-record.js';
+import { emptyCounts } from '../observe/pod-phases.js';
 
 export interface KubeInit {
   namespace?: string;
@@ -25,16 +26,7 @@ export interface KubeInit {
 }
 
 function counts(init: Partial<KubePhaseCounts> = {}): KubePhaseCounts {
-  return {
-    restarts: 0,
-    notReady: 0,
-    warnings: 0,
-    podsAdded: 0,
-    podsDeleted: 0,
-    imageChanges: 0,
-    workloads: [],
-    ...init,
-  };
+  return { ...emptyCounts(), ...init };
 }
 
 /** A copy of `cell` with a `kubernetes` record attributed to its phases. */

@@ -5,32 +5,13 @@ import {
   PatchStrategy,
   Watch,
 } from '@kubernetes/client-node';
-import { errorMessage } from '../../common/errors.js';
+/** The HTTP status of a client-node error, and its one-line account (the platform's helpers). */
+import { apiCode, apiErrorText } from '../../platforms/kube/api-errors.js';
 import { loadKubeConfig } from '../../platforms/kube/load-kubeconfig.js';
 import type { KubeObject } from './operator-resources.js';
 
-/** The HTTP status of an error thrown by client-node, when it is one. */
-export function httpCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** The API server's message (a Status body) or the error's. */
-export function apiMessage(err: unknown): string {
-  const body = (err as { body?: unknown } | null)?.body;
-  let parsed: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      parsed = undefined;
-    }
-  }
-  const message = (parsed as { message?: unknown } | null | undefined)?.message;
-  const code = httpCode(err);
-  if (typeof message === 'string' && message) return code ? `${code}: ${message}` : message;
-  return errorMessage(err);
-}
+export const httpCode = apiCode;
+export const apiMessage = apiErrorText;
 
 /** KubernetesObjectApi whose default namespace (for namespaced objects without one) is set by us. */
 class ObjectApi extends KubernetesObjectApi {

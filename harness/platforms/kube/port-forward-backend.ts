@@ -6,6 +6,7 @@
 import type { CoreV1Api, V1Service } from '@kubernetes/client-node';
 import { errorMessage, InfraError, UsageError } from '../../common/errors.js';
 import type { KubeItem } from '../../observe/list-watch.js';
+import { apiErrorText } from './api-errors.js';
 
 export interface PodEntry {
   name: string;
@@ -44,17 +45,7 @@ export function entryOf(pod: KubeItem, targetPort: number | string): PodEntry | 
   return { name, ready: readyCondition && !terminating, port: podPort(pod, targetPort) };
 }
 
-export function apiErrorSummary(err: unknown): string {
-  if (!isRecord(err) || typeof err.code !== 'number') return errorMessage(err);
-  let message: unknown;
-  try {
-    message =
-      typeof err.body === 'string' ? (JSON.parse(err.body) as { message?: unknown }).message : undefined;
-  } catch {
-    message = undefined;
-  }
-  return typeof message === 'string' ? `HTTP ${err.code}: ${message}` : `HTTP ${err.code}`;
-}
+export const apiErrorSummary = apiErrorText;
 
 export function messageOf(err: unknown): string {
   if (isRecord(err) && typeof err.message === 'string') return err.message;
