@@ -71,5 +71,8 @@ describe('describeDryRun load line', () => {
     const load = lines.find((l) => l.startsWith('  load:'));
     expect(load).toMatch(/builtin driver, api \d+ \+ web \d+ \+ git \d+ req\/s per connection mode/);
     expect(load).not.toMatch(/ 0 req\/s/);
+    expect(lines).toContain(
+      "  traffic in: port-forward through the API server to ready pods of Service gitlab-webservice-default:8181 in the cell's namespace (127.0.0.1:<free port>)",
+    );
   });
 });

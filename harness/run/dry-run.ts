@@ -114,6 +114,14 @@ export function describeDryRun(input: DryRunInput): string[] {
     lines.push(
       `  load: ${scenario.traffic.sql ? 'sql' : 'builtin'} driver, ${rateText(profile)} per connection mode (${profile.connections.join(', ')}), ${traffic}, timeout ${profile.timeoutMs} ms${profile.writer || profile.sql?.writer ? ', with a data-integrity writer' : ''}`,
     );
+    const access = scenario.kubernetes?.access;
+    if (access && (cell.method === 'helm' || cell.method === 'operator')) {
+      lines.push(
+        access.mode === 'port-forward'
+          ? `  traffic in: port-forward through the API server to ready pods of Service ${access.service}:${access.port} in the cell's namespace (127.0.0.1:<free port>)`
+          : `  traffic in: ingress ${access.url ? redact(access.url) : "(no url: the installation's endpoints)"}`,
+      );
+    }
     const t = scenario.timing;
     lines.push(
       `  phases: baseline ${t.baselineSeconds} s, ${hops.length > 1 ? `per hop (${hops.length}): upgrade ≤ ${t.upgradeTimeoutSeconds} s and settle ${t.settleSeconds} s` : `upgrade ≤ ${t.upgradeTimeoutSeconds} s, settle ${t.settleSeconds} s`}${cell.rollback === 'never' ? '' : `, rollback ≤ ${t.rollbackTimeoutSeconds} s (${cell.rollback})`}`,
