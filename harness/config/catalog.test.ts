@@ -219,7 +219,7 @@ describe('matrices with a catalog', () => {
   it("checks every resolved version against the scenario's, naming what the file said", async () => {
     const file = await write([
       '  path:',
-      '    - { from: n-7, to: latest }',
+      '    - { from: n-7, to: latest, via: direct }',
       '    - { from: 17.3.7, to: 18.2.1, via: [17.5.5, 17.6.0] }',
     ]);
     expect((await issuesOfAsync(loadMatrix(file))).map(at)).toEqual([

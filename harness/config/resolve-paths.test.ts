@@ -55,7 +55,10 @@ describe('pathSchema (as written)', () => {
 
 describe('resolvePath', () => {
   it('keeps a path of versions as one hop', () => {
-    expect(resolved({ from: '17.3.7', to: '18.2.1' }, undefined)).toEqual({ from: '17.3.7', to: '18.2.1' });
+    expect(resolvePath({ from: '17.3.7', to: '18.2.1' }, AT, undefined).path).toEqual({
+      from: '17.3.7',
+      to: '18.2.1',
+    });
     expect(resolved({ from: '17.3.7', to: '18.2.1', via: 'direct' })).toEqual({
       from: '17.3.7',
       to: '18.2.1',
@@ -90,7 +93,7 @@ describe('resolvePath', () => {
 
   it('counts n-K back from to and reads latest as the last version', () => {
     expect(resolved({ from: 'n-1', to: 'latest' })).toEqual({ from: '18.1.3', to: '18.2.1' });
-    expect(resolved({ from: 'n-3', to: '18.0.4' })).toEqual({ from: '17.5.5', to: '18.0.4' });
+    expect(resolved({ from: 'n-3', to: '18.0.4', via: 'direct' })).toEqual({ from: '17.5.5', to: '18.0.4' });
     expect(resolved({ from: 'n-7', to: 'latest', via: 'required-stops' })).toEqual({
       from: '17.1.8',
       to: '18.2.1',
@@ -164,7 +167,12 @@ describe('resolveMatrix', () => {
     kind: 'Matrix',
     name: 'm',
     scenario: 's.yaml',
-    axes: { path: [{ from: 'n-1', to: 'latest' }, '17.3.7 -> 18.2.1'] },
+    axes: {
+      path: [
+        { from: 'n-1', to: 'latest' },
+        { from: '17.3.7', to: '18.2.1', via: 'direct' },
+      ],
+    },
     include: [{ path: { from: '17.5.5', to: '18.0.4', via: 'direct' } }],
     exclude: [{ path: { from: '17.3.7', to: '18.2.1', via: 'direct' } }, { path: '17.3.7 -> 18.2.1' }],
     expect: [{ match: { path: { from: '17.3.7', to: '18.2.1', via: 'required-stops' } }, status: 'failed' }],
@@ -215,5 +223,27 @@ describe('a match whose required stops are none', () => {
     // As a cell's path, no stops is no via.
     const cell = resolvePath({ from: '18.0.4', to: '18.2.1', via: 'required-stops' }, AT, CATALOG, 'cell');
     expect(cell.path).toEqual({ from: '18.0.4', to: '18.2.1' });
+  });
+});
+
+describe('a cell path that skips required stops', () => {
+  it('is an error when it says nothing about stops; via: direct skips them on purpose', () => {
+    expect(problems({ from: '17.3.7', to: '18.2.1' }, CATALOG)).toEqual([
+      [
+        'axes.path.0',
+        '17.3.7 → 18.2.1 skips the required upgrade stops 17.5.5, 17.8.7, 17.11.6 of catalog gitlab; write via: required-stops (or list them in via), or via: direct to skip them on purpose',
+      ],
+    ]);
+    expect(resolved({ from: '17.3.7', to: '18.2.1', via: 'direct' })).toEqual({
+      from: '17.3.7',
+      to: '18.2.1',
+    });
+    // Nothing required between: fine without via.
+    expect(resolved({ from: '18.0.4', to: '18.2.1' })).toEqual({ from: '18.0.4', to: '18.2.1' });
+    // A match (exclude/expect) is not a path to run: no such rule.
+    expect(resolvePath({ from: '17.3.7', to: '18.2.1' }, AT, CATALOG, 'match').path).toEqual({
+      from: '17.3.7',
+      to: '18.2.1',
+    });
   });
 });

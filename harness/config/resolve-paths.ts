@@ -116,6 +116,14 @@ function requiredStops(
   return catalog.versions.filter((v, i) => i > start && i < end && catalog.requiredStops.includes(v));
 }
 
+/** The catalog's required stops strictly between from and to. */
+function skippedStops(from: string, to: string, catalog: CatalogConfig): string[] {
+  const start = catalog.versions.indexOf(from);
+  const end = catalog.versions.indexOf(to);
+  if (start < 0 || end < 0) return [];
+  return catalog.versions.filter((v, i) => i > start && i < end && catalog.requiredStops.includes(v));
+}
+
 /** One path: the resolved path, or undefined with the problems that stopped it. */
 export function resolvePath(
   written: PathInput,
@@ -140,6 +148,19 @@ export function resolvePath(
   } else if (written.via === 'direct') via = [];
   else if (written.via !== undefined) via = [...written.via];
   if (from === undefined || to === undefined || problems.length > 0) return { problems };
+  // A cell path that says nothing about stops must not silently jump over the catalog's required
+  // ones (the product would refuse the upgrade, for a reason the matrix did not mean to test).
+  if (role === 'cell' && catalog && written.via === undefined) {
+    const skipped = skippedStops(from, to, catalog);
+    if (skipped.length > 0) {
+      const them = skipped.length > 1 ? 'them' : 'it';
+      problems.push({
+        path: at,
+        message: `${from} → ${to} skips the required upgrade stop${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} of catalog ${catalog.name}; write via: required-stops (or list ${them} in via), or via: direct to skip ${them} on purpose`,
+      });
+      return { problems };
+    }
+  }
   if (via === undefined) return { path: { from, to }, problems };
   // A cell's path without stops has no via; in a match any written via (direct, or required stops
   // that are none) asks for exactly those stops: no stops.

@@ -225,7 +225,7 @@ describe('paths with stops', () => {
         {
           axes: {
             path: [
-              { from: '17.3.7', to: '18.2.1' },
+              { from: '17.3.7', to: '18.2.1', via: 'direct' },
               { from: '17.3.7', to: '18.2.1', via: 'required-stops' },
               '17.3.7 -> 17.8.7 -> 18.2.1',
             ],
@@ -280,7 +280,7 @@ describe('paths with stops', () => {
     const cells = expandMatrix(
       matrix(
         {
-          axes: { path: ['17.3.7 -> 18.2.1'] },
+          axes: { path: [{ from: '17.3.7', to: '18.2.1', via: 'direct' }] },
           include: [{ path: { from: 'n-3', to: 'latest', via: 'required-stops' } }],
           expect: [{ match: { path: { from: '17.11.6', to: '18.2.1' } }, status: 'failed' }],
         },
