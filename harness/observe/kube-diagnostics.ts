@@ -7,6 +7,7 @@ import {
   KubernetesObjectApi,
   ServerConfiguration,
 } from '@kubernetes/client-node';
+import { untilAborted } from '../common/deadline.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { redact, redactDeep } from '../common/redact.js';
@@ -98,26 +99,6 @@ function shortMessage(err: unknown): string {
     }
   }
   return redact(message.split('\n')[0] ?? '').slice(0, 500);
-}
-
-/** Rejects once `signal` aborts, whatever the promise does (it is left to settle). */
-function bounded<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => {});
-  if (signal.aborted) return Promise.reject(new Error('timed out'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('timed out'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }
 
 function kubeConfigFor(target: KubeTarget): KubeConfig {
@@ -327,3 +308,8 @@ async function collectLogs(
 
 /** Re-exported for callers that render or test the digests. */
 export type { EventDigest, NodeDigest, PodDigest };
+
+/** Rejects once `signal` (the collection's deadline) aborts, whatever the promise does. */
+function bounded<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return untilAborted(promise, signal, () => new Error('timed out'));
+}

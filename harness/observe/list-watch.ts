@@ -1,5 +1,6 @@
 import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import { sleep } from '../common/clock.js';
+import { untilAborted } from '../common/deadline.js';
 
 /** Any Kubernetes object as JSON (typed client objects fit too). */
 export interface KubeItem {
@@ -72,25 +73,11 @@ function statusCodeOf(err: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-/** Resolves with the promise's value, or undefined once the signal aborts (the promise is left to settle). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.resolve(undefined);
-  }
-  return new Promise<T | undefined>((resolve, reject) => {
-    const onAbort = () => resolve(undefined);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
+/** The list's answer, or undefined once `signal` aborts (the loop then ends). */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  return untilAborted(promise, signal).catch((err: unknown) => {
+    if (signal.aborted) return undefined;
+    throw err;
   });
 }
 
@@ -191,7 +178,7 @@ export function runListWatch(options: ListWatchOptions): ListWatchHandle {
       if (rv === undefined) {
         let listed: ListResult | undefined;
         try {
-          listed = await untilAborted(options.list(), signal);
+          listed = await unlessAborted(options.list(), signal);
         } catch (err: unknown) {
           if (await fail(err)) continue;
           break;

@@ -1,4 +1,5 @@
 import type { Clock } from '../common/clock.js';
+import { untilAborted } from '../common/deadline.js';
 import { AbortedError, errorMessage, HarnessError, InfraError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { KubePortForwardStats, KubernetesCellRecord } from '../common/run-record.js';
@@ -326,18 +327,14 @@ async function beforeAbort<T>(
   cleanup: (late: T) => void,
 ): Promise<T> {
   if (!signal) return promise;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new AbortedError('the phase ended before the port-forward was up'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
   try {
-    return await Promise.race([promise, aborted]);
+    return await untilAborted(
+      promise,
+      signal,
+      () => new AbortedError('the phase ended before the port-forward was up'),
+    );
   } catch (err) {
     if (signal.aborted) promise.then(cleanup, () => undefined);
     throw err;
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { valueWithin } from '../../common/deadline.js';
 import type { Logger } from '../../common/logger.js';
 import type { ConnectionMode } from '../../common/sample.js';
 
@@ -111,10 +112,10 @@ async function endClient(client: pg.Client, ms: number): Promise<void> {
   );
 }
 
+/** The value within `ms`, else undefined; a failure is undefined too (closing what may be gone). */
 export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((done) => {
-    timer = setTimeout(() => done(undefined), ms);
-  });
-  return Promise.race([promise.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+  return valueWithin(
+    promise.catch(() => undefined),
+    ms,
+  );
 }

@@ -1,8 +1,9 @@
 import type { RunContext } from '../../common/context.js';
 import { errorMessage, InfraError } from '../../common/errors.js';
+import { apiErrorText } from '../../platforms/kube/api-errors.js';
 import { INSTANCE_LABEL, type OperatorChart } from './operator-chart.js';
 import { fetchManifest, safeUrl } from './operator-fetch.js';
-import { apiMessage, type OperatorKube } from './operator-kube.js';
+import type { OperatorKube } from './operator-kube.js';
 import {
   describeObject,
   expandEntry,
@@ -47,7 +48,7 @@ export async function applyObject(
         await new Promise((r) => setTimeout(r, Math.min(options.retryMs, 1000)));
         continue;
       }
-      throw new InfraError(`server-side apply of ${describeObject(obj)} failed: ${apiMessage(err)}`, {
+      throw new InfraError(`server-side apply of ${describeObject(obj)} failed: ${apiErrorText(err)}`, {
         cause: err,
       });
     }
@@ -155,7 +156,7 @@ export class OperatorInstaller {
         for (const d of await kube.listSelected(ref, `${INSTANCE_LABEL}=${chart.release}`))
           found.set(keyOf(d), d);
       } catch (err) {
-        errors.push(`Deployments of release ${chart.release}: ${apiMessage(err)}`);
+        errors.push(`Deployments of release ${chart.release}: ${apiErrorText(err)}`);
       }
     }
     const deployments: unknown[] = [];
@@ -163,7 +164,7 @@ export class OperatorInstaller {
       try {
         deployments.push(deploymentSummary(await kube.read(ref)));
       } catch (err) {
-        errors.push(`${describeObject(ref)}: ${apiMessage(err)}`);
+        errors.push(`${describeObject(ref)}: ${apiErrorText(err)}`);
       }
     }
     out.deployments = deployments;

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import type { RunContext } from '../../common/context.js';
 import { InfraError } from '../../common/errors.js';
 import { redactDeep } from '../../common/redact.js';
+import { apiErrorText } from '../../platforms/kube/api-errors.js';
 import type { StartedPlatform } from '../../platforms/platform.js';
 import { CELL_LABEL, labelValue, RUN_LABEL } from '../helm/helm-commands.js';
 import type { Installation, KubeWorkload } from '../method.js';
 import type { OperatorChart } from './operator-chart.js';
 import { type ApplyOptions, applyObject, OperatorInstaller } from './operator-install.js';
-import { apiMessage, type OperatorKube } from './operator-kube.js';
+import type { OperatorKube } from './operator-kube.js';
 import {
   describeObject,
   type KubeObject,
@@ -133,7 +134,7 @@ export class OperatorInstallation implements Installation {
         const { managedFields: _, ...metadata } = (obj.metadata ?? {}) as Record<string, unknown>;
         out.resource = { ...obj, metadata };
       } catch (err) {
-        out.error = `${describeObject(this.#resource)}: ${apiMessage(err)}`;
+        out.error = `${describeObject(this.#resource)}: ${apiErrorText(err)}`;
       }
     }
     if (this.#operator.hasOperator) out.operator = await this.#operator.diagnostics();
@@ -151,7 +152,7 @@ export class OperatorInstallation implements Installation {
     const problems: string[] = [];
     if (this.#resource) {
       await this.kube.delete(this.#resource).catch((err: unknown) => {
-        problems.push(`${describeObject(this.#resource as KubeObject)}: ${apiMessage(err)}`);
+        problems.push(`${describeObject(this.#resource as KubeObject)}: ${apiErrorText(err)}`);
       });
     }
     await this.options.chart?.uninstall().catch((err: unknown) => {
@@ -159,7 +160,7 @@ export class OperatorInstallation implements Installation {
     });
     if (this.#namespaceTouched) {
       await this.kube.delete(namespaceRef(this.namespace)).catch((err: unknown) => {
-        problems.push(`namespace ${this.namespace}: ${apiMessage(err)}`);
+        problems.push(`namespace ${this.namespace}: ${apiErrorText(err)}`);
       });
     }
     if (problems.length > 0)
@@ -183,7 +184,7 @@ export class OperatorInstallation implements Installation {
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       throw new InfraError(
-        `${step} to ${to}: patching ${describeObject(resource)} failed: ${apiMessage(err)}`,
+        `${step} to ${to}: patching ${describeObject(resource)} failed: ${apiErrorText(err)}`,
         {
           cause: err,
         },

@@ -5,13 +5,9 @@ import {
   PatchStrategy,
   Watch,
 } from '@kubernetes/client-node';
-/** The HTTP status of a client-node error, and its one-line account (the platform's helpers). */
-import { apiCode, apiErrorText } from '../../platforms/kube/api-errors.js';
+import { apiCode } from '../../platforms/kube/api-errors.js';
 import { loadKubeConfig } from '../../platforms/kube/load-kubeconfig.js';
 import type { KubeObject } from './operator-resources.js';
-
-export const httpCode = apiCode;
-export const apiMessage = apiErrorText;
 
 /** KubernetesObjectApi whose default namespace (for namespaced objects without one) is set by us. */
 class ObjectApi extends KubernetesObjectApi {
@@ -154,7 +150,7 @@ export class OperatorKube {
       await this.#api.delete({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: refMeta(ref) });
       return true;
     } catch (err) {
-      if (httpCode(err) === 404) return false;
+      if (apiCode(err) === 404) return false;
       throw err;
     }
   }

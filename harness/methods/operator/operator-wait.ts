@@ -1,7 +1,9 @@
 import type { RunContext } from '../../common/context.js';
+import { rejectAfter, untilAborted } from '../../common/deadline.js';
 import { AbortedError, errorMessage, InfraError, ProductError } from '../../common/errors.js';
+import { apiCode, apiErrorText } from '../../platforms/kube/api-errors.js';
 import { describeExpression, type Expression, evaluate } from './operator-expressions.js';
-import { apiMessage, httpCode, type ListedResource, type WatchHandlers } from './operator-kube.js';
+import type { ListedResource, WatchHandlers } from './operator-kube.js';
 import type { KubeObject } from './operator-resources.js';
 
 /** Where the wait reads the resource: one object, read, listed and watched (OperatorKube bound to it). */
@@ -134,7 +136,7 @@ class ResourceWait {
     } catch (err) {
       if (this.ctx.signal.aborted) return;
       this.#lastError = err;
-      if (httpCode(err) === 404) this.#see(undefined);
+      if (apiCode(err) === 404) this.#see(undefined);
       // Without a resourceVersion there is nothing to watch from: read again soon.
       if (this.#resourceVersion === undefined) this.#nextReadAt = performance.now() + this.options.pollMs;
     }
@@ -143,31 +145,12 @@ class ResourceWait {
   /** A read that answers neither before the deadline (at most READ_TIMEOUT_MS) nor before an abort is given up. */
   #bounded<T>(read: Promise<T>): Promise<T> {
     const ms = Math.max(0, Math.min(READ_TIMEOUT_MS, this.#deadline - performance.now()));
-    return new Promise<T>((resolve, reject) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.ctx.signal.removeEventListener('abort', onAbort);
-      };
-      const onAbort = () => {
-        done();
-        reject(new AbortedError(`interrupted while waiting for ${this.options.what}`));
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`the API server did not answer within ${Math.round(ms / 100) / 10} s`));
-      }, ms);
-      this.ctx.signal.addEventListener('abort', onAbort, { once: true });
-      read.then(
-        (value) => {
-          done();
-          resolve(value);
-        },
-        (err: unknown) => {
-          done();
-          reject(err);
-        },
-      );
-    });
+    const interrupted = () => new AbortedError(`interrupted while waiting for ${this.options.what}`);
+    return rejectAfter(
+      untilAborted(read, this.ctx.signal, interrupted),
+      ms,
+      () => new Error(`the API server did not answer within ${Math.round(ms / 100) / 10} s`),
+    );
   }
 
   #see(obj: KubeObject | undefined): void {
@@ -295,13 +278,13 @@ class ResourceWait {
     const obj = this.#object;
     const seconds = Math.round(options.timeoutMs / 100) / 10;
     if (!obj) {
-      if (this.#everSeen || httpCode(this.#lastError) === 404) {
+      if (this.#everSeen || apiCode(this.#lastError) === 404) {
         return new ProductError(
           `${options.what}: ${options.describe} is gone (not found after ${seconds} s)`,
         );
       }
       return new InfraError(
-        `${options.what}: could not read the resource for ${seconds} s: ${apiMessage(this.#lastError)}`,
+        `${options.what}: could not read the resource for ${seconds} s: ${apiErrorText(this.#lastError)}`,
         { cause: this.#lastError },
       );
     }
@@ -310,7 +293,7 @@ class ResourceWait {
       .filter((r) => !r.holds)
       .map((r) => `${describeExpression(r.e, options.version)} (seen: ${r.seen})`);
     const stale =
-      this.#lastError === undefined ? '' : `; the last read failed: ${apiMessage(this.#lastError)}`;
+      this.#lastError === undefined ? '' : `; the last read failed: ${apiErrorText(this.#lastError)}`;
     return new ProductError(
       `${options.what}: ${options.describe} not ready after ${seconds} s: ${unmet.join('; ')} did not hold${stale}`,
     );

@@ -6,7 +6,8 @@ import { finished } from 'node:stream/promises';
 import type { StartedK3sContainer } from '@testcontainers/k3s';
 import { sleep } from '../../common/clock.js';
 import type { RunContext } from '../../common/context.js';
-import { AbortedError, UsageError } from '../../common/errors.js';
+import { rejectAfter, untilAborted } from '../../common/deadline.js';
+import { UsageError } from '../../common/errors.js';
 import type { PlannedSteps } from '../../common/planned-steps.js';
 import { redact } from '../../common/redact.js';
 import { clusterName } from '../kube/cluster-name.js';
@@ -27,31 +28,6 @@ import { containerFailure, type K3sContainers, runtimeK3sContainers, startK3s } 
 const LOG_TAIL_LINES = 2000;
 /** The log stream follows the container: read what is there for this long, then stop. */
 const LOG_READ_MS = 2000;
-
-/** Resolves with the promise's value, or rejects with `onTimeout()` after `timeoutMs`. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, onTimeout: () => Error): Promise<T> {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([
-      promise,
-      sleep(timeoutMs, timer.signal).then(() => {
-        throw onTimeout();
-      }),
-    ]);
-  } finally {
-    timer.abort();
-  }
-}
-
-/** The promise's value, or an AbortedError as soon as `signal` aborts (the promise is left to settle). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new AbortedError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new AbortedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /** The image (the `kubernetes-version` axis through kubernetes.nodeImages.k3s or the pinned table); no config file. */
 export function k3sSettings(options: PlatformCreateOptions): ClusterSettings {
@@ -91,7 +67,7 @@ export class StartedK3sPlatform extends StartedKubePlatform {
     const left = () => Math.max(1, deadline - performance.now());
     const timedOut = (what: string) => () =>
       new Error(`${what} did not end within ${Math.round(timeoutMs / 1000)} s`);
-    const container = await within(
+    const container = await rejectAfter(
       start.then(
         (c) => c,
         () => undefined,
@@ -100,7 +76,7 @@ export class StartedK3sPlatform extends StartedKubePlatform {
       timedOut(`starting container ${this.clusterName}`),
     );
     if (container) {
-      await within(
+      await rejectAfter(
         container.stop({ remove: true, removeVolumes: true }),
         left(),
         timedOut(`stopping container ${this.clusterName}`),
@@ -165,7 +141,7 @@ const k3sDriver = (resolved: ResolvedKubePlatformOptions): KubeClusterDriver<Sta
     started.starting(start);
     let container: StartedK3sContainer;
     try {
-      container = await within(untilAborted(start, signal), resolved.createTimeoutMs, () => {
+      container = await rejectAfter(untilAborted(start, signal), resolved.createTimeoutMs, () => {
         return new Error(`k3s did not start within ${Math.round(resolved.createTimeoutMs / 1000)} s`);
       });
     } catch (err) {

@@ -3,7 +3,9 @@
  * context, the Service's pod selector and targetPort, and which pods are ready on which port.
  * Part of port-forward.ts.
  */
+
 import type { CoreV1Api, V1Service } from '@kubernetes/client-node';
+import { rejectAfter } from '../../common/deadline.js';
 import { errorMessage, InfraError, UsageError } from '../../common/errors.js';
 import type { KubeItem } from '../../observe/list-watch.js';
 import { apiErrorText } from './api-errors.js';
@@ -45,8 +47,6 @@ export function entryOf(pod: KubeItem, targetPort: number | string): PodEntry | 
   return { name, ready: readyCondition && !terminating, port: podPort(pod, targetPort) };
 }
 
-export const apiErrorSummary = apiErrorText;
-
 export function messageOf(err: unknown): string {
   if (isRecord(err) && typeof err.message === 'string') return err.message;
   return errorMessage(err);
@@ -62,7 +62,7 @@ export async function readService(core: CoreV1Api, namespace: string, name: stri
         'name the Service that selects the product pods (kubectl get services -n <namespace>)',
       );
     }
-    throw new InfraError(`port-forward: cannot read Service ${namespace}/${name}: ${apiErrorSummary(err)}`);
+    throw new InfraError(`port-forward: cannot read Service ${namespace}/${name}: ${apiErrorText(err)}`);
   }
 }
 
@@ -95,18 +95,10 @@ export function backendOf(
 }
 
 /** `promise`, or an InfraError naming `what` once `ms` passed (the API server did not answer). */
-export async function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new InfraError(`port-forward: no answer from the API server within ${ms / 1000} s ${what}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return rejectAfter(
+    promise,
+    ms,
+    () => new InfraError(`port-forward: no answer from the API server within ${ms / 1000} s ${what}`),
+  );
 }

@@ -27,9 +27,9 @@ import { AbortedError, errorMessage, InfraError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { type KubeItem, type ListResult, runListWatch } from '../../observe/list-watch.js';
 import type { KubeTarget } from '../platform.js';
+import { apiErrorText } from './api-errors.js';
 import { loadKubeConfig } from './load-kubeconfig.js';
 import {
-  apiErrorSummary,
   backendOf,
   bounded,
   entryOf,
@@ -149,7 +149,7 @@ export async function startServiceForward(options: ServiceForwardOptions): Promi
       const listed = await Promise.race([listPods(), timeout]);
       if (listed) replacePods(listed.items);
     } catch (err: unknown) {
-      note('port-forward: pod list failed', { error: apiErrorSummary(err) });
+      note('port-forward: pod list failed', { error: apiErrorText(err) });
     } finally {
       clearTimeout(timer);
     }

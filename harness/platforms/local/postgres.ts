@@ -4,6 +4,7 @@
  * process group, like every child; see common/exec.ts); stop() leaves no process behind. The
  * clusters are throw-away test clusters: fsync and friends are off.
  */
+
 import { randomBytes } from 'node:crypto';
 import {
   chmod,
@@ -21,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { sleep } from '../../common/clock.js';
+import { valueWithin } from '../../common/deadline.js';
 import { AbortedError, errorMessage, InfraError, isAbortError, UsageError } from '../../common/errors.js';
 import {
   ExecError,
@@ -262,14 +264,6 @@ async function childPids(parent: number): Promise<number[]> {
   return children;
 }
 
-function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((done) => {
-    timer = setTimeout(() => done(undefined), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 async function stopServer(
   proc: ManagedProcess,
   bin: PostgresBinaries,
@@ -286,7 +280,7 @@ async function stopServer(
   } catch {
     // The fallback below handles a server pg_ctl could not stop.
   }
-  if ((await within(proc.exited, 5000)) !== undefined) return;
+  if ((await valueWithin(proc.exited, 5000)) !== undefined) return;
   // The postmaster's children call setsid(): each leads its own process group, so stopping the
   // postmaster's group does not reach them, and they outlive a killed postmaster for a moment and
   // get reparented. Collect them first.
